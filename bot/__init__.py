@@ -1,0 +1,1 @@
+"""EventBot: book events in a Telegram chat."""

@@ -1,0 +1,76 @@
+"""Command line: ``eventbot run`` (or ``python -m bot run``) and ``eventbot migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+
+TOKEN_HELP = (
+    "BOT_TOKEN: not set. Talk to @BotFather in Telegram, send /newbot, and put the token it "
+    "gives you in .env as BOT_TOKEN=..."
+)
+
+
+def configure_logging(level: str) -> None:
+    """Plain logs; httpx at WARNING because its INFO lines contain the bot token."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=getattr(logging, level.upper(), logging.INFO),
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def migrate(settings: Settings) -> None:
+    """Apply pending migrations."""
+    from bot.migrate import upgrade_to_head
+
+    upgrade_to_head(settings.database_url)
+
+
+def run(settings: Settings) -> None:
+    """Migrate, then poll Telegram until Ctrl-C."""
+    from telegram import Update
+
+    from bot.app import build_application
+
+    if settings.bot_token is None:
+        raise ConfigError(TOKEN_HELP)
+    migrate(settings)
+    app = build_application(settings)
+    app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``eventbot`` console script."""
+    parser = argparse.ArgumentParser(prog="eventbot", description="Book events in Telegram.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="apply migrations and run the bot (needs BOT_TOKEN)")
+    commands.add_parser("migrate", help="apply pending database migrations and exit")
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if command == "migrate":
+            migrate(settings)
+        else:
+            run(settings)
+    except ConfigError as exc:
+        print(f"eventbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # one clear line instead of a traceback for start-up failures
+        if isinstance(exc, OSError) or type(exc).__module__.startswith("sqlalchemy"):
+            print(f"eventbot: cannot start: {exc}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Build the Application: builder settings, dependencies, handlers, start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import bcrypt
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import DEPS_KEY, BotContext, Deps, EventBotApp
+from bot.handlers import auth, errors, events, manage, start
+from bot.menu import set_default_menu
+from bot.reminders import schedule
+from bot.services import reminders as reminder_rows
+from bot.update_processor import PerChatUpdateProcessor
+from db.session import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings, *, clock: Clock | None = None) -> EventBotApp:
+    """A fully wired application; nothing connects until it is initialised."""
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is required to build the application")
+    engine = make_engine(settings.database_url)
+    deps = Deps(
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        sessions=make_session_factory(engine),
+    )
+    api = settings.telegram_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_chats))
+        .connection_pool_size(settings.concurrent_chats + 8)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.send_rate_limit > 0:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=3)  # type: ignore[arg-type]
+        )
+    app: EventBotApp = builder.build()  # type: ignore[assignment]
+    app.bot_data[DEPS_KEY] = deps
+    start.register(app)
+    auth.register(app)
+    events.register(app)
+    manage.register(app)
+    start.register_fallbacks(app)
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+async def _post_init(app: EventBotApp) -> None:
+    deps: Deps = app.bot_data[DEPS_KEY]
+    rounds = deps.settings.bcrypt_rounds
+    deps.dummy_hash = await asyncio.to_thread(
+        bcrypt.hashpw, b"dummy-password", bcrypt.gensalt(rounds)
+    )
+    async with deps.sessions.begin() as session:
+        unconfirmed = await reminder_rows.count_unconfirmed(session)
+    if unconfirmed:
+        log.warning(
+            "%d reminders were claimed by a process that stopped before Telegram confirmed them; "
+            "they count as sent and are not repeated",
+            unconfirmed,
+        )
+    await set_default_menu(app.bot)
+    schedule(app)
+    log.info("EventBot @%s is up", app.bot.username)
+
+
+async def _post_shutdown(app: EventBotApp) -> None:
+    deps: Deps = app.bot_data[DEPS_KEY]
+    await deps.engine.dispose()

@@ -1,0 +1,39 @@
+"""Parse human durations such as ``24h``, ``30m``, ``7d`` or ``90s``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_PART = re.compile(r"(\d+)\s*([smhdw])")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Return the timedelta for ``text`` like ``1h30m``; raise ValueError when malformed."""
+    compact = text.strip().lower().replace(" ", "")
+    if not compact:
+        raise ValueError("empty duration")
+    pos = 0
+    total = timedelta()
+    for match in _PART.finditer(compact):
+        if match.start() != pos:
+            break
+        total += timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        pos = match.end()
+    if pos != len(compact):
+        raise ValueError(f"{text!r} is not a duration like 24h, 30m or 7d")
+    if total <= timedelta():
+        raise ValueError(f"{text!r} must be longer than zero")
+    return total
+
+
+def format_duration(value: timedelta) -> str:
+    """Render a timedelta in the same short form ``parse_duration`` reads (``1d2h``)."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"

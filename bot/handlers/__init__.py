@@ -1,0 +1,1 @@
+"""Telegram-facing code: parse updates, call services in one transaction, render replies."""

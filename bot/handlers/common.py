@@ -1,0 +1,110 @@
+"""Small helpers every handler module uses: dependencies, time, replies, domain-error texts."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot import texts
+from bot.context import BotContext, Deps
+from bot.services import errors
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, R]]
+
+ERROR_TEXTS: dict[type[errors.DomainError], str] = {
+    errors.NotLoggedIn: texts.LOGIN_FIRST,
+    errors.NotAuthorized: texts.MANAGERS_ONLY,
+    errors.EventNotFound: texts.EVENT_GONE,
+    errors.EventFull: texts.EVENT_FULL,
+    errors.EventPast: texts.EVENT_PAST,
+    errors.AlreadyRegistered: texts.ALREADY_REGISTERED,
+    errors.NotRegistered: texts.NOT_REGISTERED,
+}
+
+
+def deps(context: BotContext) -> Deps:
+    """The application's dependencies."""
+    return context.deps
+
+
+def now(context: BotContext) -> datetime:
+    """The current time from the one injectable clock."""
+    return context.deps.clock.now()
+
+
+def user_id_of(update: Update) -> int:
+    """The Telegram id of whoever sent this update."""
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def chat_id_of(update: Update) -> int:
+    """The chat this update belongs to."""
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send a new message into the update's chat."""
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def edit_or_say(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the message a button belongs to (to page in place), else send a new one."""
+    query = update.callback_query
+    if query is not None and query.message is not None and hasattr(query.message, "text"):
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return
+        except TelegramError as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("could not edit message, sending a new one: %s", exc)
+    await say(update, text, markup)
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the button press (stops the client's spinner); harmless if already answered."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as exc:
+        log.info("callback answer failed: %s", exc)
+
+
+async def refuse(update: Update, text: str) -> None:
+    """Tell the user no: an alert for a button, a message otherwise."""
+    if update.callback_query is not None:
+        await answer(update, text, alert=True)
+    else:
+        await say(update, text)
+
+
+def friendly(func: Handler[R]) -> Handler[R | None]:
+    """Turn domain errors raised by ``func`` into a kind refusal; the transaction rolled back."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: BotContext) -> R | None:
+        try:
+            return await func(update, context)
+        except errors.InvalidInput as exc:
+            await refuse(update, str(exc))
+        except errors.DomainError as exc:
+            await refuse(update, ERROR_TEXTS.get(type(exc), texts.SOMETHING_WENT_WRONG))
+        return None
+
+    return wrapper

@@ -1,0 +1,82 @@
+"""Greeting, help, group chats, and everything nobody else handles."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.context import BotContext, EventBotApp
+from bot.handlers.common import answer, chat_id_of, deps, now, say, user_id_of
+from bot.services import accounts, reminders
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the user with buttons for their next step."""
+    async with deps(context).sessions.begin() as session:
+        await reminders.unblock_chat(session, chat_id=chat_id_of(update))
+        user = await accounts.current_user(
+            session, telegram_user_id=user_id_of(update), now=now(context)
+        )
+    await say(update, texts.welcome(user), texts.welcome_keyboard(user))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List the commands for the user's role."""
+    async with deps(context).sessions.begin() as session:
+        user = await accounts.current_user(
+            session, telegram_user_id=user_id_of(update), now=now(context)
+        )
+    await say(update, texts.help_text(user))
+
+
+async def cancel_nothing(update: Update, _context: BotContext) -> None:
+    """Answer /cancel outside any conversation."""
+    await say(update, texts.NOTHING_TO_CANCEL)
+
+
+async def unknown_command(update: Update, _context: BotContext) -> None:
+    """Point to /help for commands we don't know."""
+    await say(update, texts.UNKNOWN_COMMAND)
+
+
+async def unknown_text(update: Update, _context: BotContext) -> None:
+    """Point to /help for free text outside a conversation."""
+    await say(update, texts.UNKNOWN_TEXT)
+
+
+async def stale_button(update: Update, _context: BotContext) -> None:
+    """Answer presses of buttons no handler claims (old or forged callback data)."""
+    await answer(update, texts.STALE_BUTTON, alert=True)
+
+
+async def group_pointer(update: Update, context: BotContext) -> None:
+    """In groups, point people to the private chat instead of handling accounts in public."""
+    if update.callback_query is not None:
+        await answer(update, "Please use me in a private chat.", alert=True)
+    else:
+        await say(update, texts.group_pointer(context.bot.username))
+    raise ApplicationHandlerStop
+
+
+def register(app: EventBotApp) -> None:
+    """Handlers that must run before the feature handlers (groups)."""
+    not_private = ~filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(not_private & filters.COMMAND, group_pointer), group=-1)
+
+
+def register_fallbacks(app: EventBotApp) -> None:
+    """Handlers that run when no feature handler claimed the update."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", start, filters=private))
+    app.add_handler(CommandHandler("help", help_command, filters=private))
+    app.add_handler(CommandHandler("cancel", cancel_nothing, filters=private))
+    app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, unknown_text))
+    app.add_handler(CallbackQueryHandler(stale_button))

@@ -1,0 +1,162 @@
+"""Dispatch of due reminders on the PTB JobQueue. The rows are the truth; jobs only wake us."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import JobQueue
+
+from bot import texts
+from bot.context import DEPS_KEY, BotContext, Deps, EventBotApp
+from bot.services import reminders
+from bot.services.reminders import Delivery
+
+log = logging.getLogger(__name__)
+
+POLL_JOB = "reminders:poll"
+WAKE_JOB = "reminders:wake"
+LOCK_KEY = "reminders:lock"
+BATCH = 200
+WORKERS = 4
+MAX_RETRY_AFTER_WAITS = 3
+
+
+@dataclass
+class DispatchStats:
+    """What one dispatch run did."""
+
+    sent: int = 0
+    retried: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+def schedule(app: EventBotApp) -> None:
+    """Poll for due reminders every REMINDER_POLL_SECONDS, starting now (sends missed ones)."""
+    deps: Deps = app.bot_data[DEPS_KEY]
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        dispatch_job,
+        interval=deps.settings.reminder_poll_seconds,
+        first=0,
+        name=POLL_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+
+
+def wake_dispatcher(job_queue: JobQueue[Any] | None) -> None:
+    """Dispatch soon (after a registration or a clock jump) instead of waiting for the poll."""
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(WAKE_JOB):
+        job.schedule_removal()
+    job_queue.run_once(dispatch_job, when=0, name=WAKE_JOB)
+
+
+async def dispatch_job(context: BotContext) -> None:
+    """JobQueue callback: send what is due, then sleep until the next reminder falls due."""
+    lock: asyncio.Lock = context.bot_data.setdefault(LOCK_KEY, asyncio.Lock())
+    async with lock:
+        await dispatch_due(context.bot, context.deps)
+        await _wake_at_next_due(context)
+
+
+async def _wake_at_next_due(context: BotContext) -> None:
+    deps = context.deps
+    async with deps.sessions.begin() as session:
+        next_due = await reminders.next_due_at(session)
+    job_queue: JobQueue[Any] | None = context.job_queue
+    if next_due is None or job_queue is None:
+        return
+    delay = (next_due - deps.clock.now()).total_seconds()
+    if 0 < delay < deps.settings.reminder_poll_seconds:
+        for job in job_queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        job_queue.run_once(dispatch_job, when=timedelta(seconds=delay), name=WAKE_JOB)
+
+
+async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
+    """Claim and send every reminder due now; each row is claimed by exactly one worker."""
+    stats = DispatchStats()
+    now = deps.clock.now()
+    async with deps.sessions.begin() as session:
+        expired = await reminders.expire_started(session, now=now)
+    if expired:
+        log.info("%d reminders expired: their events started before they could be sent", expired)
+    tried: set[int] = set()
+    while True:
+        async with deps.sessions.begin() as session:
+            ids = await reminders.due_ids(session, now=now, limit=BATCH, exclude=tried)
+        if not ids:
+            return stats
+        tried.update(ids)
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for reminder_id in ids:
+            queue.put_nowait(reminder_id)
+        await asyncio.gather(*(_worker(bot, deps, queue, stats) for _ in range(WORKERS)))
+
+
+async def _worker(bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: DispatchStats) -> None:
+    while not queue.empty():
+        reminder_id = queue.get_nowait()
+        now = deps.clock.now()
+        async with deps.sessions.begin() as session:
+            delivery = await reminders.claim(session, reminder_id=reminder_id, now=now)
+        if delivery is not None:
+            await _deliver(bot, deps, delivery, stats)
+
+
+async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStats) -> None:
+    text = texts.reminder(
+        delivery.title, delivery.location, delivery.starts_at, delivery.offset, deps.settings.tz
+    )
+    for _ in range(MAX_RETRY_AFTER_WAITS + 1):
+        try:
+            await bot.send_message(delivery.chat_id, text)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            log.info(
+                "reminder %s hit the flood limit; waiting %.1fs", delivery.reminder_id, seconds
+            )
+            await asyncio.sleep(seconds)
+            continue
+        except Forbidden:
+            log.info("chat %s blocked the bot; skipping its reminders", delivery.chat_id)
+            async with deps.sessions.begin() as session:
+                await reminders.mark_chat_blocked(
+                    session,
+                    chat_id=delivery.chat_id,
+                    reminder_id=delivery.reminder_id,
+                    now=deps.clock.now(),
+                )
+            stats.skipped += 1
+            return
+        except BadRequest as exc:
+            log.warning("reminder %s refused by Telegram: %s", delivery.reminder_id, exc)
+            async with deps.sessions.begin() as session:
+                await reminders.mark_failed(session, reminder_id=delivery.reminder_id)
+            stats.failed += 1
+            return
+        except NetworkError as exc:
+            log.warning("reminder %s not sent (%s); will retry", delivery.reminder_id, exc)
+            break
+        else:
+            async with deps.sessions.begin() as session:
+                await reminders.confirm_sent(
+                    session, reminder_id=delivery.reminder_id, now=deps.clock.now()
+                )
+            stats.sent += 1
+            return
+    async with deps.sessions.begin() as session:
+        requeued = await reminders.release_for_retry(session, reminder_id=delivery.reminder_id)
+    if requeued:
+        stats.retried += 1
+    else:
+        stats.failed += 1

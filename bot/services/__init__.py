@@ -1,0 +1,1 @@
+"""The rules of EventBot. No Telegram imports; callers own the transaction."""

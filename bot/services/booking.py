@@ -1,0 +1,114 @@
+"""Registering for events: capacity is enforced by a guarded decrement in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.errors import (
+    AlreadyRegistered,
+    EventFull,
+    EventNotFound,
+    EventPast,
+    NotRegistered,
+)
+from db.models import Event, Registration, Reminder, User
+
+
+async def is_registered(session: AsyncSession, *, user_id: int, event_id: int) -> bool:
+    """Tell whether ``user_id`` holds a seat at ``event_id``."""
+    found = await session.scalar(
+        select(Registration.id).where(
+            Registration.user_id == user_id, Registration.event_id == event_id
+        )
+    )
+    return found is not None
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    user: User,
+    event_id: int,
+    chat_id: int,
+    now: datetime,
+    reminder_offsets: Sequence[timedelta],
+) -> Registration:
+    """Take one seat and schedule the reminders; atomic against any number of concurrent calls.
+
+    The seat is taken by ``UPDATE ... SET seats_left = seats_left - 1 WHERE seats_left > 0``:
+    the database serialises these, so capacity cannot be exceeded whatever the interleaving.
+    The unique (user, event) pair makes a second registration fail even when two presses race;
+    the caller's transaction then rolls back the decrement with it.
+    """
+    if await is_registered(session, user_id=user.id, event_id=event_id):
+        raise AlreadyRegistered()
+    taken = await session.execute(
+        update(Event)
+        .where(Event.id == event_id, Event.seats_left > 0, Event.starts_at > now)
+        .values(seats_left=Event.seats_left - 1)
+        .returning(Event.starts_at)
+    )
+    starts_at = taken.scalar_one_or_none()
+    if starts_at is None:
+        event = await session.get(Event, event_id)
+        if event is None:
+            raise EventNotFound()
+        if event.starts_at <= now:
+            raise EventPast()
+        raise EventFull()
+    registration = Registration(user_id=user.id, event_id=event_id, chat_id=chat_id, created_at=now)
+    session.add(registration)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise AlreadyRegistered() from exc
+    session.add_all(
+        Reminder(
+            registration_id=registration.id,
+            offset_seconds=int(offset.total_seconds()),
+            due_at=starts_at - offset,
+        )
+        for offset in reminder_offsets
+        if starts_at - offset > now
+    )
+    await session.flush()
+    return registration
+
+
+async def cancel_registration(
+    session: AsyncSession, *, user: User, event_id: int, now: datetime
+) -> None:
+    """Give the seat back; its pending reminders go with it. Started events keep their list."""
+    event = await session.get(Event, event_id)
+    if event is None:
+        raise EventNotFound()
+    if event.starts_at <= now:
+        raise EventPast()
+    removed = await session.execute(
+        delete(Registration)
+        .where(Registration.user_id == user.id, Registration.event_id == event_id)
+        .returning(Registration.id)
+    )
+    registration_id = removed.scalar_one_or_none()
+    if registration_id is None:
+        raise NotRegistered()
+    await session.execute(delete(Reminder).where(Reminder.registration_id == registration_id))
+    await session.execute(
+        update(Event).where(Event.id == event_id).values(seats_left=Event.seats_left + 1)
+    )
+
+
+async def my_upcoming(session: AsyncSession, *, user_id: int, now: datetime) -> list[Event]:
+    """The events ``user_id`` holds a seat at that have not started, soonest first."""
+    rows = await session.scalars(
+        select(Event)
+        .join(Registration, Registration.event_id == Event.id)
+        .where(Registration.user_id == user_id, Event.starts_at > now)
+        .order_by(Event.starts_at, Event.id)
+    )
+    return list(rows)

@@ -1,0 +1,51 @@
+"""Domain errors raised by services and turned into friendly texts by handlers."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: something the user asked for cannot be done."""
+
+
+class InvalidInput(DomainError):
+    """The user typed something we cannot accept; the message says why."""
+
+
+class EmailTaken(DomainError):
+    """An account with this email already exists."""
+
+
+class BadCredentials(DomainError):
+    """Unknown email or wrong password (deliberately indistinguishable)."""
+
+
+class BadInviteCode(DomainError):
+    """The manager invite code is wrong or manager sign-up is disabled."""
+
+
+class NotLoggedIn(DomainError):
+    """The action needs a logged-in account."""
+
+
+class NotAuthorized(DomainError):
+    """The account's role does not allow the action."""
+
+
+class EventNotFound(DomainError):
+    """No event with that id."""
+
+
+class EventFull(DomainError):
+    """No seats left."""
+
+
+class EventPast(DomainError):
+    """The event has already started."""
+
+
+class AlreadyRegistered(DomainError):
+    """The user already holds a seat at this event."""
+
+
+class NotRegistered(DomainError):
+    """The user holds no seat at this event."""

@@ -1,0 +1,38 @@
+"""bcrypt hashing, always off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import bcrypt
+
+MIN_PASSWORD_BYTES = 8
+MAX_PASSWORD_BYTES = 72  # bcrypt's own limit; bcrypt 5 raises beyond it
+
+
+def password_problem(password: str) -> str | None:
+    """Say what is wrong with ``password``, or None when it is acceptable."""
+    size = len(password.encode("utf-8"))
+    if size < MIN_PASSWORD_BYTES:
+        return f"at least {MIN_PASSWORD_BYTES} characters, please"
+    if size > MAX_PASSWORD_BYTES:
+        return f"at most {MAX_PASSWORD_BYTES} bytes (bcrypt's limit), please"
+    return None
+
+
+async def hash_password(password: str, *, rounds: int) -> bytes:
+    """Hash ``password`` with bcrypt in a worker thread."""
+    return await asyncio.to_thread(bcrypt.hashpw, password.encode("utf-8"), bcrypt.gensalt(rounds))
+
+
+async def verify_password(password: str, password_hash: bytes) -> bool:
+    """Check ``password`` against ``password_hash`` in a worker thread; never raises."""
+    encoded = password.encode("utf-8")
+    too_long = len(encoded) > MAX_PASSWORD_BYTES
+    if too_long:
+        encoded = encoded[:MAX_PASSWORD_BYTES]  # spend the same time, then refuse
+    try:
+        matches = await asyncio.to_thread(bcrypt.checkpw, encoded, password_hash)
+    except ValueError:
+        return False
+    return matches and not too_long

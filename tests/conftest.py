@@ -1,0 +1,118 @@
+"""Fixtures: a migrated SQLite database per test, the Bot API emulator, and running bots."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import build_application
+from bot.clock import ShiftableClock
+from bot.config import Settings
+from bot.context import EventBotApp
+from bot.emulator import BotAPIEmulator
+from bot.migrate import upgrade_to_head
+from db.session import make_engine, make_session_factory
+
+TOKEN = "123456789:TEST-token"
+INVITE_CODE = "let-me-manage"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh SQLite file brought to head by the real Alembic migrations."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'eventbot.db'}"
+    upgrade_to_head(url)
+    yield url
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory on the migrated database."""
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    """The local Bot API server on a free loopback port."""
+    emu = BotAPIEmulator(TOKEN)
+    await emu.start()
+    yield emu
+    await emu.close()
+
+
+@pytest.fixture
+def clock() -> ShiftableClock:
+    """The bot's clock, which tests move forward."""
+    return ShiftableClock()
+
+
+def make_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
+    """Settings for a test bot; no .env file is read."""
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "database_url": database_url,
+        "telegram_api_url": api_url,
+        "manager_invite_code": INVITE_CODE,
+        "timezone": "Europe/Berlin",
+        "reminder_offsets": "24h,1h",
+        "bcrypt_rounds": 4,
+        "reminder_poll_seconds": 0.2,
+        "send_rate_limit": 200,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class RunningBot(AbstractAsyncContextManager["RunningBot"]):
+    """A real Application polling the emulator over HTTP, from start to clean shutdown."""
+
+    def __init__(self, settings: Settings, clock: ShiftableClock) -> None:
+        self.app: EventBotApp = build_application(settings, clock=clock)
+
+    async def __aenter__(self) -> RunningBot:
+        await self.app.initialize()
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(poll_interval=0, timeout=1)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.app.updater is not None
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+
+
+BotFactory = Callable[..., Awaitable[RunningBot]]
+
+
+@pytest.fixture
+async def start_bot(
+    database_url: str, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> AsyncIterator[BotFactory]:
+    """Start bots on the shared database and emulator; all are stopped at the end."""
+    running: list[RunningBot] = []
+
+    async def start(**overrides: Any) -> RunningBot:
+        bot = RunningBot(make_settings(database_url, emulator.url, **overrides), clock)
+        await bot.__aenter__()
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in reversed(running):
+        if bot.app.running:
+            await bot.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def bot(start_bot: BotFactory) -> RunningBot:
+    """One running bot with the default test settings."""
+    return await start_bot()
