@@ -12,7 +12,6 @@ injected for the next N calls of a method.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import time
@@ -196,7 +195,8 @@ class BotAPIEmulator:
         self._callback_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._pending_callbacks: set[str] = set()
-        self._changed = asyncio.Event()
+        self._waiters: set[asyncio.Future[None]] = set()
+        self._poll_generation = 0
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -300,6 +300,11 @@ class BotAPIEmulator:
         )
         return query_id
 
+    def end_long_polls(self) -> None:
+        """Answer every waiting getUpdates now (lets a bot shut down without waiting)."""
+        self._poll_generation += 1
+        self._notify()
+
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sending to them answers 403."""
         self.blocked.add(user_id)
@@ -336,19 +341,32 @@ class BotAPIEmulator:
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until ``predicate()`` holds after some change, or raise TimeoutError."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = time.monotonic() + timeout
         while not predicate():
-            remaining = deadline - asyncio.get_running_loop().time()
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError("condition not met in time")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+            await self._next_change(min(remaining, 0.5))
+
+    async def _next_change(self, timeout: float) -> None:
+        """Sleep until the next change (or ``timeout``). The future is registered before the
+        first await, so a change between the caller's check and this wait is never missed."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.add(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            self._waiters.discard(future)
 
     # ---- internals -----------------------------------------------------------------------
 
     def _notify(self) -> None:
-        self._changed.set()
+        waiters, self._waiters = self._waiters, set()
+        for future in waiters:
+            if not future.done():
+                future.set_result(None)
 
     def _push_update(self, payload: dict[str, Any]) -> None:
         self.updates.append({"update_id": next(self._update_ids), **payload})
@@ -444,12 +462,11 @@ class BotAPIEmulator:
         while self.updates and self.updates[0]["update_id"] < offset:
             self.updates.popleft()
         deadline = time.monotonic() + timeout
+        generation = self._poll_generation
         while not self.updates and time.monotonic() < deadline:
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
-            except TimeoutError:
+            if generation != self._poll_generation:
                 break
+            await self._next_change(deadline - time.monotonic())
             while self.updates and self.updates[0]["update_id"] < offset:
                 self.updates.popleft()
         return list(itertools.islice(self.updates, limit))

@@ -319,7 +319,8 @@ def reminder_phrase(offsets: Sequence[timedelta]) -> str:
 def _human(offset: timedelta) -> str:
     minutes = int(offset.total_seconds() // 60)
     for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
-        if minutes % size == 0 and minutes >= size:
+        # "24 hours" reads better than "1 day" for the usual REMINDER_OFFSETS=24h
+        if minutes % size == 0 and minutes >= (2 * size if unit == "day" else size):
             count = minutes // size
             return f"{count} {unit}{'s' if count != 1 else ''}"
     return f"{int(offset.total_seconds())} seconds"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -73,8 +74,9 @@ def make_settings(database_url: str, api_url: str, **overrides: Any) -> Settings
 class RunningBot(AbstractAsyncContextManager["RunningBot"]):
     """A real Application polling the emulator over HTTP, from start to clean shutdown."""
 
-    def __init__(self, settings: Settings, clock: ShiftableClock) -> None:
+    def __init__(self, settings: Settings, clock: ShiftableClock, emulator: BotAPIEmulator) -> None:
         self.app: EventBotApp = build_application(settings, clock=clock)
+        self.emulator = emulator
 
     async def __aenter__(self) -> RunningBot:
         await self.app.initialize()
@@ -85,7 +87,10 @@ class RunningBot(AbstractAsyncContextManager["RunningBot"]):
 
     async def __aexit__(self, *exc: object) -> None:
         assert self.app.updater is not None
-        await self.app.updater.stop()
+        stopping = asyncio.create_task(self.app.updater.stop())
+        await asyncio.sleep(0)
+        self.emulator.end_long_polls()
+        await stopping
         await self.app.stop()
         await self.app.shutdown()
 
@@ -101,7 +106,7 @@ async def start_bot(
     running: list[RunningBot] = []
 
     async def start(**overrides: Any) -> RunningBot:
-        bot = RunningBot(make_settings(database_url, emulator.url, **overrides), clock)
+        bot = RunningBot(make_settings(database_url, emulator.url, **overrides), clock, emulator)
         await bot.__aenter__()
         running.append(bot)
         return bot

@@ -10,7 +10,6 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     BaseHandler,
     CommandHandler,
@@ -19,6 +18,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot import texts
 from bot.context import BotContext

@@ -1,0 +1,213 @@
+"""Whole flows through the real Application and the Bot API emulator over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import ShiftableClock
+from bot.emulator import BotAPIEmulator
+from db.models import Event, Registration
+from tests.conftest import RunningBot
+from tests.flows.helpers import manager_with_event
+from tests.people import Person
+
+
+async def test_manager_creates_event_and_customers_book_it_until_full(
+    bot: RunningBot,
+    emulator: BotAPIEmulator,
+    clock: ShiftableClock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    boss = await manager_with_event(emulator, clock, capacity=2)
+    assert "newevent" in emulator.commands_for({"type": "chat", "chat_id": boss.chat_id})
+
+    ann, bob, cid = (Person(emulator, 1001 + i, n) for i, n in enumerate(["Ann", "Bob", "Cid"]))
+    for person in (ann, bob, cid):
+        await person.sign_up(f"{person.name.lower()}@example.com", "customer-secret")
+    # log out and back in, as a returning customer does
+    await ann.ask("/logout", "You're logged out")
+    await ann.ask("/me", "You're not logged in")
+    verdict = await ann.log_in("ANN@example.com", "customer-secret")
+    assert "Logged in as Ann" in verdict.text
+
+    listing = await ann.ask("/events", "Upcoming events")
+    assert "Jazz night" in listing.text and "2 seats left" in listing.text
+    ann.press(listing.labels[0])
+    card = await ann.expect("📍 Main hall")
+    assert card.message_id == listing.message_id  # opened in place
+    assert card.labels == ["✅ Register", "« All events"]
+    query = ann.press("✅ Register")
+    assert (await ann.answer_to(query))["text"] == "✅ You're registered!"
+    confirmation = await ann.expect("You're registered for Jazz night")
+    assert "remind you 24 hours and 1 hour before" in confirmation.text
+    assert ann.message_with_button("❌ Cancel registration").message_id == card.message_id
+
+    # pressing the stale Register button again is idempotent
+    query = ann.press_data(card, card.buttons[0][0][1].replace("unreg", "reg"))
+    assert (await ann.answer_to(query))["text"] == "You're already registered for this event."
+
+    bob_list = await bob.ask("/events", "Upcoming events")
+    bob.press(bob_list.labels[0])
+    await bob.expect("1 seat left")
+    bob.press("✅ Register")
+    await bob.expect("You're registered for Jazz night")
+
+    cid_list = await cid.ask("/events", "full")
+    cid.press(cid_list.labels[0])
+    await cid.expect("Full (of 2)")
+    query = cid.press("✅ Register")
+    answer = await cid.answer_to(query)
+    assert answer["text"] == "😔 Sorry, this event is full." and answer["show_alert"]
+
+    mine = await ann.ask("/myevents", "Your upcoming events")
+    assert "Jazz night" in mine.text and len(mine.labels) == 1
+    ann.press(mine.labels[0])
+    await ann.expect("You're registered.")
+    empty = await cid.ask("/myevents", "not registered for any upcoming events")
+    assert empty.labels == []
+
+    picker = await boss.ask("/attendees", "Whose attendees?")
+    boss.press(picker.labels[0])
+    attendees = await boss.expect("2 of 2 seats taken")
+    assert "1. Ann — ann@example.com" in attendees.text
+    assert "2. Bob — bob@example.com" in attendees.text
+
+    async with sessions.begin() as session:
+        event = await session.scalar(select(Event))
+        assert event is not None and event.seats_left == 0
+        assert await session.scalar(select(func.count()).select_from(Registration)) == 2
+
+
+async def test_cancelling_frees_the_seat(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    await manager_with_event(emulator, clock, capacity=1)
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    listing = await ann.ask("/events", "1 seat left")
+    ann.press(listing.labels[0])
+    await ann.expect("📍 Main hall")
+    ann.press("✅ Register")
+    await ann.expect("You're registered for Jazz night")
+    ann.press("❌ Cancel registration")
+    await ann.expect("Your registration for Jazz night is cancelled")
+    card = ann.message_with_button("✅ Register")
+    assert "1 seat left" in card.text
+
+
+async def test_events_pages_five_at_a_time_in_place(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    from tests.flows.helpers import create_event
+
+    boss = await manager_with_event(emulator, clock, title="Event 1", starts_in=timedelta(days=1))
+    for day in range(2, 8):
+        await create_event(
+            boss, clock, title=f"Event {day}", capacity=5, starts_in=timedelta(days=day)
+        )
+    ann = Person(emulator, 1001, "Ann")
+    first = await ann.ask("/events", "page 1 of 2")
+    # latest date first, as the command contract says
+    assert [label.split(" · ")[0] for label in first.labels[:5]] == [
+        "Event 7", "Event 6", "Event 5", "Event 4", "Event 3",
+    ]  # fmt: skip
+    assert first.labels[-1] == "Next ▶"
+    ann.press("Next ▶")
+    second = await ann.expect("page 2 of 2")
+    assert second.message_id == first.message_id
+    assert [label.split(" · ")[0] for label in second.labels[:2]] == ["Event 2", "Event 1"]
+    assert second.labels[-1] == "◀ Prev"
+
+
+async def test_register_needs_login(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    await manager_with_event(emulator, clock)
+    guest = Person(emulator, 1001, "Guest")
+    listing = await guest.ask("/events", "Upcoming events")
+    guest.press(listing.labels[0])
+    await guest.expect("📍 Main hall")
+    query = guest.press("✅ Register")
+    answer = await guest.answer_to(query)
+    assert answer["text"] == "Please log in first: /login (or /signup if you're new)."
+
+
+async def test_customer_cannot_use_manager_commands_or_forged_buttons(
+    bot: RunningBot,
+    emulator: BotAPIEmulator,
+    clock: ShiftableClock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await manager_with_event(emulator, clock, capacity=2)
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/newevent", "only managers can do that")
+    await ann.ask("/attendees", "only managers can do that")
+    listing = await ann.ask("/events", "Upcoming events")
+    assert "👥 Attendees" not in listing.labels
+    for forged in ["att:1:0", "atl:0", "ne:create"]:
+        query = ann.press_data(listing, forged)
+        answer = await ann.answer_to(query)
+        assert answer["text"] == "Sorry, only managers can do that." and answer["show_alert"]
+    async with sessions.begin() as session:
+        assert await session.scalar(select(func.count()).select_from(Event)) == 1
+    # nothing but the refusals reached the customer's chat
+    assert not any("ann@example.com —" in m.text for m in emulator.bot_messages(ann.chat_id))
+
+
+async def test_signup_rejects_bad_answers_and_deletes_the_password(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.ask("/signup", "What's your name?")
+    await ann.ask("Ann", "email address")
+    await ann.ask("not-an-email", "doesn't look like an email")
+    await ann.ask("ann@example.com", "Choose a password")
+    short = ann.say("short")
+    await ann.expect("at least 8 characters")
+    assert emulator.find_message(ann.chat_id, short.message_id).deleted  # type: ignore[union-attr]
+    secret = ann.say("a much better secret")
+    await ann.expect("customer or as an event manager")
+    assert emulator.find_message(ann.chat_id, secret.message_id).deleted  # type: ignore[union-attr]
+    ann.press("🛠 Manager")
+    await ann.expect("manager invite code")
+    ann.say("guess")
+    await ann.expect("That invite code isn't right")
+    ann.press("🙋 Continue as customer")
+    await ann.expect("Your customer account is ready")
+    await ann.ask("/me", "Role: Customer")
+    assert not any("a much better secret" in m.text for m in emulator.chat(ann.chat_id))
+
+
+async def test_wrong_password_and_unknown_email_look_the_same(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/logout", "logged out")
+    wrong = await ann.log_in("ann@example.com", "not-the-password")
+    unknown = await ann.log_in("nobody@example.com", "customer-secret")
+    assert (
+        wrong.text
+        == unknown.text
+        == "🔒 That email and password don't match an account. Use /login to try again."
+    )
+    await ann.ask("/me", "You're not logged in")
+
+
+async def test_cancel_leaves_a_conversation_and_group_chats_get_a_pointer(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.ask("/newevent", "Please log in first")
+    await ann.ask("/signup", "What's your name?")
+    await ann.ask("/events", "Please answer the question above, or send /cancel")
+    await ann.ask("/cancel", "Cancelled. Nothing was saved.")
+    await ann.ask("/cancel", "There's nothing to cancel.")
+    emulator.add_group(-500, "Friends")
+    ann.say("/signup", chat_id=-500)
+    pointer = await ann.expect("private chat", chat_id=-500)
+    assert "t.me/EventBot_test_bot" in (pointer.html or "")
