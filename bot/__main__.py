@@ -33,15 +33,13 @@ def migrate(settings: Settings) -> None:
 
 def run(settings: Settings) -> None:
     """Migrate, then poll Telegram until Ctrl-C."""
-    from telegram import Update
-
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     if settings.bot_token is None:
         raise ConfigError(TOKEN_HELP)
     migrate(settings)
     app = build_application(settings)
-    app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+    app.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 import bcrypt
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 
@@ -21,6 +21,8 @@ from bot.update_processor import PerChatUpdateProcessor
 from db.session import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
 def build_application(settings: Settings, *, clock: Clock | None = None) -> EventBotApp:
@@ -49,6 +51,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         )
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_chats))
         .connection_pool_size(settings.concurrent_chats + 8)
+        # on shutdown PTB cancels the long poll and at once calls getUpdates again to confirm
+        # the offset; with one connection that call times out waiting for the cancelled one
+        .get_updates_connection_pool_size(2)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -65,6 +70,31 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     return app
+
+
+async def start_polling(app: EventBotApp, *, poll_timeout: int = 10) -> None:
+    """Start ``app`` the way ``run_polling`` does, for callers that own the event loop
+    (tests, the sandbox): initialise, post_init, poll, start."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+    )
+    await app.start()
+
+
+async def stop_polling(app: EventBotApp) -> None:
+    """Undo ``start_polling`` in ``run_polling``'s order, post_shutdown included."""
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
 
 
 async def _post_init(app: EventBotApp) -> None:

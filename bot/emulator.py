@@ -196,7 +196,7 @@ class BotAPIEmulator:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._pending_callbacks: set[str] = set()
         self._waiters: set[asyncio.Future[None]] = set()
-        self._poll_generation = 0
+        self.long_polls = True
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -300,9 +300,9 @@ class BotAPIEmulator:
         )
         return query_id
 
-    def end_long_polls(self) -> None:
-        """Answer every waiting getUpdates now (lets a bot shut down without waiting)."""
-        self._poll_generation += 1
+    def set_long_polls(self, enabled: bool) -> None:
+        """With False, getUpdates answers at once (lets a bot shut down without waiting)."""
+        self.long_polls = enabled
         self._notify()
 
     def block(self, user_id: int) -> None:
@@ -462,10 +462,7 @@ class BotAPIEmulator:
         while self.updates and self.updates[0]["update_id"] < offset:
             self.updates.popleft()
         deadline = time.monotonic() + timeout
-        generation = self._poll_generation
-        while not self.updates and time.monotonic() < deadline:
-            if generation != self._poll_generation:
-                break
+        while self.long_polls and not self.updates and time.monotonic() < deadline:
             await self._next_change(deadline - time.monotonic())
             while self.updates and self.updates[0]["update_id"] < offset:
                 self.updates.popleft()

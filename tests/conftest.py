@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import build_application
+from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ShiftableClock
 from bot.config import Settings
 from bot.context import EventBotApp
@@ -79,20 +78,15 @@ class RunningBot(AbstractAsyncContextManager["RunningBot"]):
         self.emulator = emulator
 
     async def __aenter__(self) -> RunningBot:
-        await self.app.initialize()
-        await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(poll_interval=0, timeout=1)
+        await start_polling(self.app, poll_timeout=1)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self.app.updater is not None
-        stopping = asyncio.create_task(self.app.updater.stop())
-        await asyncio.sleep(0)
-        self.emulator.end_long_polls()
-        await stopping
-        await self.app.stop()
-        await self.app.shutdown()
+        self.emulator.set_long_polls(False)  # answer the pending getUpdates at once
+        try:
+            await stop_polling(self.app)
+        finally:
+            self.emulator.set_long_polls(True)
 
 
 BotFactory = Callable[..., Awaitable[RunningBot]]

@@ -1,0 +1,42 @@
+# Two entry points for a fresh machine: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint migrate-check setup setup-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+setup-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+
+## run: install, apply migrations, start the bot (reads .env)
+run: setup
+	$(BIN)/eventbot run
+
+## test: install with dev tools and run the whole test suite
+test: setup-dev
+	$(BIN)/pytest -q
+
+## lint: ruff and mypy, as CI runs them
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot db
+
+## migrate-check: upgrade head -> downgrade base -> upgrade head, then alembic check
+migrate-check: setup-dev
+	rm -f .ci-migrate.db
+	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic upgrade head
+	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic downgrade base
+	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic upgrade head
+	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic check
+	rm -f .ci-migrate.db
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

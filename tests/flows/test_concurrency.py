@@ -1,0 +1,102 @@
+"""One slow user must not stall the others; one chat's updates stay in order."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import bcrypt
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+
+from bot.emulator import BotAPIEmulator
+from bot.services import accounts
+from bot.update_processor import PerChatUpdateProcessor
+from db.models import Role
+from tests.conftest import BotFactory
+from tests.people import Person
+
+LOGINS = 6
+
+
+async def test_events_is_answered_while_others_log_in(
+    start_bot: BotFactory,
+    emulator: BotAPIEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # production cost: each login spends ~0.25 s in bcrypt
+    await start_bot(bcrypt_rounds=12)
+    slow_hash = bcrypt.hashpw(b"customer-secret", bcrypt.gensalt(12))
+    async with sessions.begin() as session:
+        for i in range(LOGINS):
+            await accounts.create_user(
+                session,
+                name=f"User {i}",
+                email=f"user{i}@example.com",
+                password_hash=slow_hash,
+                role=Role.CUSTOMER,
+                now=datetime.now(UTC),
+            )
+    people = [Person(emulator, 2000 + i, f"User {i}") for i in range(LOGINS)]
+    for i, person in enumerate(people):
+        await person.ask("/login", "email address of your account")
+        await person.ask(f"user{i}@example.com", "your password")
+    browser = Person(emulator, 3000, "Browser")
+    start = len(emulator.events)
+    for person in people:
+        person.say("customer-secret")
+    browser.say("/events")
+    await browser.expect("no upcoming events")
+    for person in people:
+        await person.expect("Logged in as")
+
+    order = [e for e in emulator.events[start:] if e.kind == "sent"]
+    first_login = next(i for i, e in enumerate(order) if "Logged in as" in e.message.text)
+    events_reply = next(i for i, e in enumerate(order) if "no upcoming events" in e.message.text)
+    # sent after every password, answered before any of the six logins finished
+    assert events_reply < first_login
+
+
+def _update(update_id: int, chat_id: int) -> Update:
+    data: dict[str, Any] = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "x"},
+            "text": str(update_id),
+        },
+    }
+    return Update.de_json(data, None)
+
+
+async def test_processor_keeps_each_chats_order_and_runs_chats_in_parallel() -> None:
+    processor = PerChatUpdateProcessor(workers=4)
+    seen: dict[int, list[int]] = {}
+    running = 0
+    most_at_once = 0
+    rng = random.Random(7)
+
+    async def handle(chat_id: int, update_id: int) -> None:
+        nonlocal running, most_at_once
+        running += 1
+        most_at_once = max(most_at_once, running)
+        await asyncio.sleep(rng.random() / 200)
+        seen.setdefault(chat_id, []).append(update_id)
+        running -= 1
+
+    tasks = []
+    for update_id in range(1, 201):
+        chat_id = rng.choice([1, 2, 3, 4, 5, 6])
+        update = _update(update_id, chat_id)
+        # PTB creates one task per update, in arrival order
+        tasks.append(
+            asyncio.create_task(processor.process_update(update, handle(chat_id, update_id)))
+        )
+    await asyncio.gather(*tasks)
+    assert all(ids == sorted(ids) for ids in seen.values())
+    assert sum(len(ids) for ids in seen.values()) == 200
+    assert most_at_once == 4  # chats overlap, never more than the worker count
