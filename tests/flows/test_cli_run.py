@@ -12,11 +12,12 @@ from bot.emulator import BotAPIEmulator
 from tests.conftest import TOKEN
 from tests.people import Person
 
+ROOT = Path(__file__).resolve().parents[2]
 
 async def test_run_migrates_and_answers_over_http(tmp_path: Path, emulator: BotAPIEmulator) -> None:
     env = {
         **os.environ,
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": TOKEN,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}",
         "TELEGRAM_API_URL": emulator.url,
