@@ -14,6 +14,7 @@ from tests.people import Person
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
 async def test_run_migrates_and_answers_over_http(tmp_path: Path, emulator: BotAPIEmulator) -> None:
     env = {
         **os.environ,
