@@ -23,6 +23,7 @@ Handler = Callable[[Update, BotContext], Coroutine[Any, Any, R]]
 ERROR_TEXTS: dict[type[errors.DomainError], str] = {
     errors.NotLoggedIn: texts.LOGIN_FIRST,
     errors.NotAuthorized: texts.MANAGERS_ONLY,
+    errors.ManagersDontRegister: texts.MANAGERS_DONT_REGISTER,
     errors.EventNotFound: texts.EVENT_GONE,
     errors.EventFull: texts.EVENT_FULL,
     errors.EventPast: texts.EVENT_PAST,

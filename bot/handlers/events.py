@@ -16,13 +16,11 @@ from bot.handlers.common import (
     edit_or_say,
     friendly,
     now,
-    refuse,
     say,
     user_id_of,
 )
 from bot.reminders import wake_dispatcher
 from bot.services import accounts, booking, events
-from db.models import Role
 
 PRIVATE = filters.ChatType.PRIVATE
 LIST_PATTERN = re.compile(r"^evl:(\d{1,6})$")
@@ -96,9 +94,6 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
         user = await accounts.require_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
         )
-        if user.role is Role.MANAGER:
-            await refuse(update, texts.MANAGERS_DONT_REGISTER)
-            return
         await booking.register(
             session,
             user=user,

@@ -14,9 +14,10 @@ from bot.services.errors import (
     EventFull,
     EventNotFound,
     EventPast,
+    ManagersDontRegister,
     NotRegistered,
 )
-from db.models import Event, Registration, Reminder, User
+from db.models import Event, Registration, Reminder, Role, User
 
 
 async def is_registered(session: AsyncSession, *, user_id: int, event_id: int) -> bool:
@@ -45,6 +46,8 @@ async def register(
     The unique (user, event) pair makes a second registration fail even when two presses race;
     the caller's transaction then rolls back the decrement with it.
     """
+    if user.role is Role.MANAGER:
+        raise ManagersDontRegister()
     if await is_registered(session, user_id=user.id, event_id=event_id):
         raise AlreadyRegistered()
     taken = await session.execute(

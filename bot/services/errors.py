@@ -31,6 +31,10 @@ class NotAuthorized(DomainError):
     """The account's role does not allow the action."""
 
 
+class ManagersDontRegister(DomainError):
+    """Manager accounts organise events; they don't take seats."""
+
+
 class EventNotFound(DomainError):
     """No event with that id."""
 

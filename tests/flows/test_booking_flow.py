@@ -211,3 +211,29 @@ async def test_cancel_leaves_a_conversation_and_group_chats_get_a_pointer(
     ann.say("/signup", chat_id=-500)
     pointer = await ann.expect("private chat", chat_id=-500)
     assert "t.me/EventBot_test_bot" in (pointer.html or "")
+
+
+async def test_newevent_rejects_bad_answers_and_asks_again(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    from tests.conftest import INVITE_CODE
+    from tests.flows.helpers import local_text
+
+    boss = Person(emulator, 9000, "Boss")
+    await boss.sign_up("boss@example.com", "manager-secret", manager_code=INVITE_CODE)
+    await boss.ask("/newevent", "What's the title?")
+    await boss.ask("x" * 101, "the limit is 100")
+    await boss.ask("Jazz night", "Describe the event")
+    await boss.ask("Live music.", "When does it start?")
+    await boss.ask("next friday", "YYYY-MM-DD HH:MM")
+    await boss.ask("2031-02-30 19:00", "YYYY-MM-DD HH:MM")
+    await boss.ask(local_text(clock.now() - timedelta(hours=1)), "already passed")
+    await boss.ask(local_text(clock.now() + timedelta(days=3)), "Where does it take place?")
+    await boss.ask("Main hall", "How many seats")
+    for bad in ["0", "-5", "100001", "ten", "1e3"]:
+        await boss.ask(bad, "between 1 and 100,000" if bad.isdigit() else "whole number")
+    summary = await boss.ask("1,000", "Please check the event")
+    assert "1000 seats" in summary.text
+    boss.press("✖ Cancel")
+    await boss.expect("Discarded")
+    await boss.ask("/events", "no upcoming events")

@@ -133,3 +133,22 @@ async def test_database_refuses_overbooking_even_without_the_service(sessions: S
     with pytest.raises(Exception, match="CHECK constraint failed"):
         async with sessions.begin() as session:
             (await session.get_one(Event, event.id)).seats_left = -1
+
+
+async def test_attendees_come_in_pages_in_registration_order(sessions: Sessions) -> None:
+    from bot.services.events import attendee_page
+
+    manager = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
+    event = await make_event(sessions, manager, now=NOW, capacity=30)
+    people = [await make_user(sessions, f"p{i:02}@example.com", now=NOW) for i in range(23)]
+    for person in people:
+        await _register(sessions, person.id, event.id)
+    async with sessions.begin() as session:
+        pages = [
+            await attendee_page(session, event_id=event.id, page=n, page_size=10) for n in range(3)
+        ]
+        beyond = await attendee_page(session, event_id=event.id, page=99, page_size=10)
+    assert [len(p.attendees) for p in pages] == [10, 10, 3]
+    assert [a.email for p in pages for a in p.attendees] == [p.email for p in people]
+    assert pages[0].pages == 3 and pages[0].total == 23
+    assert beyond.page == 2  # clamped to the last page
