@@ -15,9 +15,9 @@ setup: $(BIN)/python
 setup-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 
-## run: install, apply migrations, start the bot (reads .env)
+## run: install, then the bot when BOT_TOKEN is set (.env or environment), else the sandbox
 run: setup
-	$(BIN)/eventbot run
+	$(BIN)/eventbot
 
 ## test: install with dev tools and run the whole test suite
 test: setup-dev

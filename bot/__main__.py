@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -42,21 +44,42 @@ def run(settings: Settings) -> None:
     app.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
+def sandbox(settings: Settings, *, demo: bool, files: Path) -> int:
+    """The real bot against the local emulator, in a terminal chat."""
+    from bot.sandbox.runner import run_sandbox
+
+    return asyncio.run(run_sandbox(settings, demo=demo, files_dir=files))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``eventbot`` console script."""
-    parser = argparse.ArgumentParser(prog="eventbot", description="Book events in Telegram.")
+    parser = argparse.ArgumentParser(
+        prog="eventbot",
+        description="Book events in Telegram. Without a command: the bot when BOT_TOKEN is "
+        "set, else the offline sandbox with demo data.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="apply migrations and run the bot (needs BOT_TOKEN)")
     commands.add_parser("migrate", help="apply pending database migrations and exit")
+    box = commands.add_parser("sandbox", help="try the bot offline in this terminal")
+    box.add_argument("--demo", action="store_true", help="seed a manager, customers and events")
+    box.add_argument(
+        "--files", type=Path, default=Path("sandbox-files"), help="where sent documents are saved"
+    )
     args = parser.parse_args(argv)
-    command = args.command or "run"
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
-        if command == "migrate":
+        if args.command == "migrate":
+            configure_logging(settings.log_level)
             migrate(settings)
-        else:
+        elif args.command == "sandbox":
+            return sandbox(settings, demo=args.demo, files=args.files)
+        elif args.command == "run" or settings.bot_token is not None:
+            configure_logging(settings.log_level)
             run(settings)
+        else:
+            print("BOT_TOKEN is not set: starting the offline sandbox with demo data.")
+            return sandbox(settings, demo=True, files=Path("sandbox-files"))
     except ConfigError as exc:
         print(f"eventbot: configuration error: {exc}", file=sys.stderr)
         return 2

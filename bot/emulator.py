@@ -195,8 +195,12 @@ class BotAPIEmulator:
         self._callback_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._pending_callbacks: set[str] = set()
+        self.callback_users: dict[str, int] = {}
         self._waiters: set[asyncio.Future[None]] = set()
         self.long_polls = True
+        # observers (the sandbox's terminal): called for every ChatEvent and callback answer
+        self.event_listeners: list[Callable[[ChatEvent], None]] = []
+        self.answer_listeners: list[Callable[[dict[str, Any]], None]] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -286,6 +290,7 @@ class BotAPIEmulator:
     def press(self, user_id: int, message: ChatMessage, data: str) -> str:
         """``user_id`` presses the button carrying ``data`` (anything: clients can forge it)."""
         query_id = str(next(self._callback_ids))
+        self.callback_users[query_id] = user_id
         self._pending_callbacks.add(query_id)
         self._push_update(
             {
@@ -396,8 +401,11 @@ class BotAPIEmulator:
         return message
 
     def _record(self, kind: str, message: ChatMessage) -> None:
-        self.events.append(ChatEvent(len(self.events) + 1, kind, message))
+        event = ChatEvent(len(self.events) + 1, kind, message)
+        self.events.append(event)
         self._notify()
+        for listener in self.event_listeners:
+            listener(event)
 
     def _target_chat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params.get("chat_id")
@@ -527,10 +535,16 @@ class BotAPIEmulator:
         if text is not None and len(str(text)) > MAX_CALLBACK_ANSWER:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self._pending_callbacks.discard(query_id)
-        self.callback_answers.append(
-            {"id": query_id, "text": text, "show_alert": bool(params.get("show_alert"))}
-        )
+        answer = {
+            "id": query_id,
+            "user_id": self.callback_users.get(query_id),
+            "text": text,
+            "show_alert": bool(params.get("show_alert")),
+        }
+        self.callback_answers.append(answer)
         self._notify()
+        for listener in self.answer_listeners:
+            listener(answer)
         return True
 
     async def _api_senddocument(self, params: dict[str, Any]) -> Any:

@@ -67,6 +67,13 @@ async def dispatch_job(context: BotContext) -> None:
         await _wake_at_next_due(context)
 
 
+async def dispatch_now(app: EventBotApp) -> DispatchStats:
+    """Send what is due right now and wait for it (the sandbox's clock jumps use this)."""
+    lock: asyncio.Lock = app.bot_data.setdefault(LOCK_KEY, asyncio.Lock())
+    async with lock:
+        return await dispatch_due(app.bot, app.bot_data[DEPS_KEY])
+
+
 async def _wake_at_next_due(context: BotContext) -> None:
     deps = context.deps
     async with deps.sessions.begin() as session:

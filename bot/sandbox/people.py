@@ -1,0 +1,56 @@
+"""The simulated Telegram users of a sandbox session."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from bot.emulator import BotAPIEmulator, ChatMessage
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+
+
+def telegram_id_for(name: str) -> int:
+    """A stable Telegram id per name, so a person keeps their login across sandbox runs."""
+    return 100_000 + zlib.crc32(name.lower().encode()) % 900_000
+
+
+@dataclass
+class SandboxPerson:
+    """One simulated user: their id, the keyboard numbers refer to, and unread messages."""
+
+    name: str
+    user_id: int
+    keyboard: list[tuple[str, str]] = field(default_factory=list)
+    keyboard_message: ChatMessage | None = None
+    unread: list[ChatMessage] = field(default_factory=list)
+
+    @property
+    def chat_id(self) -> int:
+        """Private chats have the user's id."""
+        return self.user_id
+
+
+class People:
+    """Everyone in the sandbox, by lower-case name."""
+
+    def __init__(self, emulator: BotAPIEmulator) -> None:
+        self.emulator = emulator
+        self.by_name: dict[str, SandboxPerson] = {}
+
+    def get_or_create(self, name: str) -> SandboxPerson:
+        """The person called ``name`` (letters, digits, - and _), created on first use."""
+        if not NAME.match(name):
+            raise ValueError("names start with a letter and use letters, digits, - or _")
+        key = name.lower()
+        if key not in self.by_name:
+            display = name[:1].upper() + name[1:]
+            person = SandboxPerson(display, telegram_id_for(key))
+            self.emulator.add_user(person.user_id, display, username=key)
+            self.by_name[key] = person
+        return self.by_name[key]
+
+    def by_chat(self, chat_id: int) -> SandboxPerson | None:
+        """Whose private chat ``chat_id`` is."""
+        return next((p for p in self.by_name.values() if p.chat_id == chat_id), None)

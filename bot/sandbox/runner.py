@@ -1,0 +1,129 @@
+"""Start emulator and bot, seed the demo, and run the terminal chat until :quit or Ctrl-D."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.clock import ShiftableClock
+from bot.config import Settings
+from bot.emulator import BotAPIEmulator
+from bot.migrate import upgrade_to_head
+from bot.sandbox.chat import SandboxChat
+from bot.sandbox.demo import DEMO_ACCOUNTS, seed_demo
+from bot.sandbox.render import Output, PlainOutput, RichOutput
+
+SANDBOX_TOKEN = "1000001:sandbox-token-never-sent-anywhere"
+SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sandbox.db"
+SANDBOX_INVITE_CODE = "sandbox-manager"
+LOG_FILE = "sandbox.log"
+
+
+def sandbox_settings(settings: Settings) -> Settings:
+    """The user's settings, pointed at the emulator; a separate database unless one is set."""
+    explicit_db = "database_url" in settings.model_fields_set
+    return settings.model_copy(
+        update={
+            "bot_token": SANDBOX_TOKEN,
+            "database_url": settings.database_url if explicit_db else SANDBOX_DATABASE_URL,
+            "manager_invite_code": settings.manager_invite_code or SANDBOX_INVITE_CODE,
+        }
+    )
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _log_to_file() -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.FileHandler(LOG_FILE, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "aiohttp"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int:
+    """The whole sandbox session; returns the exit code."""
+    _log_to_file()
+    settings = sandbox_settings(settings)
+    interactive = _interactive()
+    output: Output = RichOutput() if interactive else PlainOutput()
+    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    emulator = BotAPIEmulator(SANDBOX_TOKEN, username="EventBot_sandbox_bot")
+    api_url = await emulator.start("127.0.0.1", 0)
+    settings = settings.model_copy(update={"telegram_api_url": api_url})
+    clock = ShiftableClock()
+    app = build_application(settings, clock=clock)
+    await start_polling(app, poll_timeout=5)
+    try:
+        chat = SandboxChat(
+            emulator=emulator,
+            app=app,
+            output=output,
+            files_dir=files_dir,
+            start_as="alice" if demo else "you",
+        )
+        output.info(
+            f"EventBot sandbox: the real bot on {settings.database_url}, talking to a local "
+            f"Telegram emulator at {api_url}. Nothing leaves this machine."
+        )
+        if demo:
+            await _seed(app.bot_data, settings, clock, output)
+        output.info(f"Managers sign up with the invite code: {settings.manager_invite_code}")
+        output.info("Type :help for sandbox commands, /help for the bot's. Ctrl-D or :quit leaves.")
+        await chat.handle("/start")
+        await (_interactive_loop(chat) if interactive else _plain_loop(chat))
+    finally:
+        emulator.set_long_polls(False)
+        await stop_polling(app)
+        await emulator.close()
+    output.info("bye: the database is kept, run the sandbox again to carry on")
+    return 0
+
+
+async def _seed(
+    bot_data: dict[str, object], settings: Settings, clock: ShiftableClock, output: Output
+) -> None:
+    from bot.context import DEPS_KEY, Deps
+
+    deps = bot_data[DEPS_KEY]
+    assert isinstance(deps, Deps)
+    created = await seed_demo(deps.sessions, settings, now=clock.now())
+    output.info("demo data created" if created else "demo data already there")
+    for account in DEMO_ACCOUNTS:
+        output.info(
+            f"  :as {account.sandbox_name:<6} → {account.role.value:<8} {account.email} / "
+            f"password {account.password} (already logged in)"
+        )
+
+
+async def _plain_loop(chat: SandboxChat) -> None:
+    loop = asyncio.get_running_loop()
+    while chat.running:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        chat.output.echo(chat.prompt.rstrip("> "), line.rstrip("\n"))
+        await chat.handle(line)
+
+
+async def _interactive_loop(chat: SandboxChat) -> None:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    session: PromptSession[str] = PromptSession()
+    with patch_stdout(raw=True):
+        while chat.running:
+            try:
+                line = await session.prompt_async(chat.prompt, is_password=chat.expects_secret)
+            except (EOFError, KeyboardInterrupt):
+                return
+            await chat.handle(line)

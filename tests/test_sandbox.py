@@ -1,0 +1,125 @@
+"""The sandbox as a person uses it: a pseudo-terminal, typed lines, numbered buttons."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sandbox_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        BCRYPT_ROUNDS="4",
+        TIMEZONE="Europe/Berlin",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}",
+        # pexpect doesn't answer prompt_toolkit's cursor-position queries like a terminal does
+        PROMPT_TOOLKIT_NO_CPR="1",
+    )
+    return env
+
+
+def button(child: pexpect.spawn, label: str) -> str:
+    """Wait for a numbered button whose label starts with ``label``; return its number."""
+    child.expect(r"\[(\d+)\] " + re.escape(label))
+    return str(child.match.group(1))
+
+
+def test_a_person_signs_up_registers_and_gets_reminded(tmp_path: Path) -> None:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot", "sandbox", "--demo"],
+        cwd=str(tmp_path),
+        env=sandbox_env(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(60, 200),
+    )
+    try:
+        child.expect("Welcome back")  # the name is bold: escape codes around it
+        child.expect("alice>")
+        child.sendline(":as carol")
+        child.expect("carol>")
+        child.sendline("/signup")
+        child.expect("What's your name")
+        child.sendline("Carol")
+        child.expect("email address")
+        child.sendline("carol@example.com")
+        child.expect("Choose a password")
+        child.sendline("carol-secret")
+        child.expect("the bot deleted your message")
+        child.sendline(button(child, "🙋 Customer"))
+        child.expect("you're logged in")
+
+        child.sendline("/events")
+        child.expect("Upcoming events")
+        child.sendline(button(child, "Jazz night"))
+        child.expect("Blue Note Club")
+        child.sendline(button(child, "✅ Register"))
+        child.expect("You're registered for")
+
+        child.sendline(":as maya")
+        child.expect("you are now Maya")
+        child.sendline("/attendees")
+        child.sendline(button(child, "Jazz night"))
+        child.expect("1 of 40 seats taken")
+        child.expect("Carol — carol@example.com")
+
+        child.sendline(":as carol")
+        child.expect("carol>")
+        child.sendline(":clock +1h")
+        child.expect("clock moved forward")
+        child.sendline(":clock next")
+        child.expect("starts in 24 hours")
+        child.sendline(":quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    assert (tmp_path / "sandbox.db").exists()
+
+
+AUDIT = """
+import json, sys
+seen = []
+def hook(event, args):
+    if event == "socket.connect":
+        seen.append(repr(args[1]))
+    elif event == "socket.getaddrinfo":
+        seen.append("dns:" + str(args[0]))
+sys.addaudithook(hook)
+from bot.__main__ import main
+code = main(["sandbox", "--demo"])
+with open(sys.argv[1], "w") as f:
+    json.dump(seen, f)
+sys.exit(code)
+"""
+
+
+def test_sandbox_talks_to_nothing_but_its_loopback_emulator(tmp_path: Path) -> None:
+    script = "/events\n1\n:as maya\n/attendees\n:clock +2d\n:quit\n"
+    log = tmp_path / "connections.json"
+    result = subprocess.run(
+        [sys.executable, "-c", AUDIT, str(log)],
+        cwd=tmp_path,
+        env=sandbox_env(tmp_path),
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Upcoming events" in result.stdout  # plain output when stdout is not a terminal
+    assert "\x1b[" not in result.stdout
+    connections = json.loads(log.read_text())
+    assert connections, "the bot should have talked to the emulator"
+    for target in connections:
+        assert target.startswith(("('127.0.0.1'", "dns:127.0.0.1")), target
