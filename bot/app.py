@@ -8,7 +8,8 @@ import logging
 import bcrypt
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.error import TelegramError
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -16,6 +17,7 @@ from bot.context import DEPS_KEY, BotContext, Deps, EventBotApp
 from bot.handlers import auth, errors, events, manage, start
 from bot.menu import set_default_menu
 from bot.reminders import schedule
+from bot.send_limiter import SendLimiter
 from bot.services import reminders as reminder_rows
 from bot.update_processor import PerChatUpdateProcessor
 from db.session import make_engine, make_session_factory
@@ -29,7 +31,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     """A fully wired application; nothing connects until it is initialised."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the application")
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, busy_timeout=settings.database_busy_timeout)
     deps = Deps(
         settings=settings,
         clock=clock or SystemClock(),
@@ -57,10 +59,17 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if settings.send_rate_limit > 0:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=3)  # type: ignore[arg-type]
-        )
+    timeout = settings.telegram_timeout
+    builder = (
+        builder.read_timeout(timeout)
+        .write_timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_timeout(timeout)
+        .get_updates_connect_timeout(timeout)
+        .get_updates_read_timeout(timeout)
+        .get_updates_pool_timeout(timeout)
+        .rate_limiter(SendLimiter(messages_per_second=settings.send_rate_limit))  # type: ignore[arg-type]
+    )
     app: EventBotApp = builder.build()  # type: ignore[assignment]
     app.bot_data[DEPS_KEY] = deps
     start.register(app)
@@ -80,9 +89,17 @@ async def start_polling(app: EventBotApp, *, poll_timeout: int = 10) -> None:
         await app.post_init(app)
     assert app.updater is not None
     await app.updater.start_polling(
-        poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        poll_interval=0,
+        timeout=poll_timeout,
+        allowed_updates=ALLOWED_UPDATES,
+        error_callback=lambda exc: _polling_error(app, exc),
     )
     await app.start()
+
+
+def _polling_error(app: EventBotApp, error: TelegramError) -> None:
+    """Like run_polling: polling failures go to the error handler, which logs them briefly."""
+    app.create_task(app.process_error(error=error, update=None))
 
 
 async def stop_polling(app: EventBotApp) -> None:

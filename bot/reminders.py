@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import JobQueue
 
 from bot import texts
@@ -32,6 +32,7 @@ class DispatchStats:
     """What one dispatch run did."""
 
     sent: int = 0
+    unconfirmed: int = 0
     retried: int = 0
     skipped: int = 0
     failed: int = 0
@@ -150,6 +151,12 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
             async with deps.sessions.begin() as session:
                 await reminders.mark_failed(session, reminder_id=delivery.reminder_id)
             stats.failed += 1
+            return
+        except TimedOut as exc:
+            # Telegram may well have delivered it: a second copy is worse than none, so the
+            # claim stands (at most once) and the row says we never got the confirmation.
+            log.warning("reminder %s: no answer from Telegram (%s)", delivery.reminder_id, exc)
+            stats.unconfirmed += 1
             return
         except NetworkError as exc:
             log.warning("reminder %s not sent (%s); will retry", delivery.reminder_id, exc)

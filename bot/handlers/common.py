@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot import texts
 from bot.context import BotContext, Deps
@@ -69,7 +69,7 @@ async def edit_or_say(
         try:
             await query.edit_message_text(text, reply_markup=markup)
             return
-        except TelegramError as exc:
+        except BadRequest as exc:  # not a time-out: then the edit may well have happened
             if "not modified" in str(exc).lower():
                 return
             log.info("could not edit message, sending a new one: %s", exc)

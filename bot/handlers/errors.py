@@ -1,4 +1,4 @@
-"""The one error handler: log with the traceback, tell the user something short and kind."""
+"""The one error handler: log it, tell the user something short and kind, never a traceback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.exc import OperationalError
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot import texts
 from bot.context import BotContext
@@ -14,14 +14,25 @@ from bot.context import BotContext
 log = logging.getLogger(__name__)
 
 
+def _database_busy(error: BaseException | None) -> bool:
+    return isinstance(error, OperationalError) and "locked" in str(error).lower()
+
+
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure; the user gets a short apology, never a traceback."""
+    """Log the failure and apologise to the user, if there is one."""
     error = context.error
-    log.error("error while handling an update", exc_info=error)
+    if isinstance(error, NetworkError | RetryAfter):
+        # Telegram unreachable, slow or limiting us: expected now and then, retried elsewhere
+        where = "polling" if update is None else "handling an update"
+        log.warning("Telegram API trouble while %s: %s", where, error)
+        return
+    if _database_busy(error):
+        log.warning("database busy while handling an update: %s", error)
+    else:
+        log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    busy = isinstance(error, OperationalError) and "locked" in str(error).lower()
-    text = texts.BUSY_TRY_AGAIN if busy else texts.SOMETHING_WENT_WRONG
+    text = texts.BUSY_TRY_AGAIN if _database_busy(error) else texts.SOMETHING_WENT_WRONG
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
