@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
@@ -172,6 +173,16 @@ SIGNUP_EMAIL_TAKEN = (
 LOGIN_ASK_EMAIL = "🔑 Log in.\nWhat's the email address of your account?"
 LOGIN_ASK_PASSWORD = "And your password?\n🔒 I'll delete your message as soon as I've read it."
 LOGIN_FAILED = "🔒 That email and password don't match an account. Use /login to try again."
+
+
+def login_locked(until: datetime, now: datetime) -> str:
+    """Too many failed logins: say when to try again."""
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    wait = f"{seconds} seconds" if seconds < 90 else f"{-(-seconds // 60)} minutes"
+    return (
+        "⏳ Too many failed logins for this email. For your safety, please wait "
+        f"{wait} before trying again."
+    )
 
 
 def signup_ask_email(name: str) -> str:

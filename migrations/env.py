@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from bot.config import load_settings
 from db.models import Base
 from db.session import make_engine
+from db.types import UTCDateTime
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -23,12 +24,21 @@ def _database_url() -> str:
     return config.get_main_option("sqlalchemy.url") or load_settings().database_url
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write our UTCDateTime as the plain column type it stores, so migrations don't import
+    application code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
 
 

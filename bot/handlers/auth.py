@@ -13,8 +13,8 @@ from bot.context import BotContext, EventBotApp
 from bot.handlers.common import answer, chat_id_of, deps, now, say, user_id_of
 from bot.handlers.conversation import END, cancel, conversation, delete_secret
 from bot.menu import set_chat_menu
-from bot.services import accounts
-from bot.services.errors import BadCredentials, EmailTaken, InvalidInput
+from bot.services import accounts, lockout
+from bot.services.errors import BadCredentials, EmailTaken, InvalidInput, LoginLocked
 from bot.services.passwords import hash_password, password_problem
 from db.models import Role, User
 
@@ -182,42 +182,61 @@ async def login_start(update: Update, context: BotContext) -> int:
 
 
 async def login_email(update: Update, context: BotContext) -> int:
-    """Take the email; whether it exists is not revealed."""
+    """Take the email; whether it exists is not revealed. A locked email ends here."""
     assert update.message is not None and update.message.text is not None
     try:
         email = accounts.clean_email(update.message.text)
     except InvalidInput as exc:
         await say(update, texts.invalid_answer(str(exc), texts.LOGIN_ASK_EMAIL))
         return LOGIN_EMAIL
+    try:
+        async with deps(context).sessions.begin() as session:
+            await lockout.ensure_not_locked(session, email=email, now=now(context))
+    except LoginLocked as exc:
+        await say(update, texts.login_locked(exc.until, now(context)))
+        return END
     _draft(context, "login")["email"] = email
     await say(update, texts.LOGIN_ASK_PASSWORD)
     return LOGIN_PASSWORD
 
 
 async def login_password(update: Update, context: BotContext) -> int:
-    """Check the password (message deleted first) and link this chat to the account."""
+    """Check the password (message deleted first) and link this chat to the account.
+
+    Three short transactions, none open while bcrypt runs: look up (and check the lock),
+    verify, then record the outcome.
+    """
     assert update.message is not None and context.user_data is not None
     password = update.message.text or ""
     await delete_secret(update)
     email = context.user_data.pop("login", {}).get("email", "")
     app_deps = deps(context)
-    clock_now = now(context)
     try:
         async with app_deps.sessions.begin() as session:
-            user = await accounts.authenticate(
-                session, email=email, password=password, dummy_hash=app_deps.dummy_hash
-            )
-            await accounts.start_session(
-                session,
-                telegram_user_id=user_id_of(update),
-                chat_id=chat_id_of(update),
-                user=user,
-                now=clock_now,
-                ttl=app_deps.settings.session_ttl,
-            )
-    except BadCredentials:
-        await say(update, texts.LOGIN_FAILED)
+            await lockout.ensure_not_locked(session, email=email, now=now(context))
+            candidate = await accounts.find_by_email(session, email=email)
+        user = await accounts.check_password(
+            candidate, password=password, dummy_hash=app_deps.dummy_hash
+        )
+    except LoginLocked as exc:
+        await say(update, texts.login_locked(exc.until, now(context)))
         return END
+    except BadCredentials:
+        async with app_deps.sessions.begin() as session:
+            locked_until = await lockout.record_failure(session, email=email, now=now(context))
+        tail = f"\n{texts.login_locked(locked_until, now(context))}" if locked_until else ""
+        await say(update, texts.LOGIN_FAILED + tail)
+        return END
+    async with app_deps.sessions.begin() as session:
+        await lockout.record_success(session, email=email)
+        await accounts.start_session(
+            session,
+            telegram_user_id=user_id_of(update),
+            chat_id=chat_id_of(update),
+            user=user,
+            now=now(context),
+            ttl=app_deps.settings.session_ttl,
+        )
     await set_chat_menu(context.bot, chat_id=chat_id_of(update), role=user.role)
     await say(update, texts.logged_in(user))
     return END

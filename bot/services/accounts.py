@@ -76,15 +76,18 @@ async def create_user(
     return user
 
 
-async def authenticate(
-    session: AsyncSession, *, email: str, password: str, dummy_hash: bytes
-) -> User:
-    """Return the user for these credentials; unknown email and wrong password cost the same."""
-    try:
-        email = clean_email(email)
-    except InvalidInput:
-        email = ""
-    user = await session.scalar(select(User).where(User.email == email)) if email else None
+async def find_by_email(session: AsyncSession, *, email: str) -> User | None:
+    """The account with this (cleaned) email, if any."""
+    return await session.scalar(select(User).where(User.email == email))
+
+
+async def check_password(user: User | None, *, password: str, dummy_hash: bytes) -> User:
+    """Return ``user`` if ``password`` is theirs, else raise BadCredentials.
+
+    An unknown user is checked against ``dummy_hash`` so both failures cost one bcrypt run.
+    Needs no database: call it outside any transaction (bcrypt takes ~0.25 s and SQLite would
+    hold its write lock meanwhile).
+    """
     matches = await verify_password(password, user.password_hash if user else dummy_hash)
     if user is None or not matches:
         raise BadCredentials()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """Base class: something the user asked for cannot be done."""
@@ -21,6 +23,14 @@ class BadCredentials(DomainError):
 
 class BadInviteCode(DomainError):
     """The manager invite code is wrong or manager sign-up is disabled."""
+
+
+class LoginLocked(DomainError):
+    """Too many failed logins for this email; try again after ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
 
 
 class NotLoggedIn(DomainError):

@@ -237,3 +237,27 @@ async def test_newevent_rejects_bad_answers_and_asks_again(
     boss.press("✖ Cancel")
     await boss.expect("Discarded")
     await boss.ask("/events", "no upcoming events")
+
+
+async def test_repeated_wrong_passwords_lock_the_email_whoever_owns_it(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/logout", "logged out")
+    mallory = Person(emulator, 6666, "Mallory")
+    seen: dict[str, list[str]] = {}
+    for email in ["ann@example.com", "nobody@example.com"]:
+        seen[email] = [(await mallory.log_in(email, f"guess-{i}")).text for i in range(5)]
+    # the same answers for a real and an unknown account, the fifth announcing the lock
+    assert seen["ann@example.com"] == seen["nobody@example.com"]
+    assert "wait 30 seconds" in seen["ann@example.com"][4]
+    await mallory.ask("/login", "email address")
+    locked = await mallory.ask("ann@example.com", "Too many failed logins")
+    assert "wait" in locked.text
+    # even the right password is refused while locked, without asking for it
+    await ann.ask("/login", "email address")
+    await ann.ask("ann@example.com", "Too many failed logins")
+    clock.advance(timedelta(seconds=31))
+    verdict = await ann.log_in("ann@example.com", "customer-secret")
+    assert "Logged in as Ann" in verdict.text
