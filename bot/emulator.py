@@ -446,7 +446,7 @@ class BotAPIEmulator:
     def _check_text(text: str) -> None:
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(text) > MAX_TEXT:
+        if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:  # Telegram counts UTF-16 code units
             raise ApiError(400, "Bad Request: message is too long")
 
     # ---- Bot API methods -----------------------------------------------------------------

@@ -121,8 +121,10 @@ async def _worker(bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: Dispat
 
 
 async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStats) -> None:
-    text = texts.reminder(
-        delivery.title, delivery.location, delivery.starts_at, delivery.offset, deps.settings.tz
+    text = texts.fit(
+        texts.reminder(
+            delivery.title, delivery.location, delivery.starts_at, delivery.offset, deps.settings.tz
+        )
     )
     for _ in range(MAX_RETRY_AFTER_WAITS + 1):
         try:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from html import escape
+from html import escape, unescape
 from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
@@ -21,6 +22,53 @@ from db.models import Event, Role, User
 
 EVENTS_PAGE_SIZE = 5
 ATTENDEES_PAGE_SIZE = 10
+MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units after parsing the HTML
+SHORTENED = "✂️ (shortened to fit Telegram's message limit)"
+_TAG = re.compile(r"<[^>]*>")
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji can count 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _visible_len(html: str) -> int:
+    return tg_len(unescape(_TAG.sub("", html)))
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest prefix of ``text`` that is at most ``units`` UTF-16 code units."""
+    out, used = [], 0
+    for char in text:
+        used += tg_len(char)
+        if used > units:
+            break
+        out.append(char)
+    return "".join(out)
+
+
+def fit(html: str) -> str:
+    """``html`` unchanged if Telegram accepts its length, else cut at a line with a note.
+
+    Our templates open and close tags on one line and escape all user text, so whole lines
+    can be dropped safely; a tag-free line (a long description) is cut inside.
+    """
+    if _visible_len(html) <= MAX_MESSAGE:
+        return html
+    budget = MAX_MESSAGE - tg_len(SHORTENED) - 1
+    kept: list[str] = []
+    used = 0
+    for line in html.split("\n"):
+        cost = _visible_len(line) + 1
+        if used + cost <= budget:
+            kept.append(line)
+            used += cost
+            continue
+        if not _TAG.search(line) and budget - used > 2:
+            kept.append(escape(_cut(unescape(line), budget - used - 2) + "…"))
+        break
+    return "\n".join(kept) + "\n" + SHORTENED
+
 
 # ---- command menu -------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ def chat_id_of(update: Update) -> int:
 async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Send a new message into the update's chat."""
     assert update.effective_chat is not None
-    await update.effective_chat.send_message(text, reply_markup=markup)
+    await update.effective_chat.send_message(texts.fit(text), reply_markup=markup)
 
 
 async def edit_or_say(
@@ -67,7 +67,7 @@ async def edit_or_say(
     query = update.callback_query
     if query is not None and query.message is not None and hasattr(query.message, "text"):
         try:
-            await query.edit_message_text(text, reply_markup=markup)
+            await query.edit_message_text(texts.fit(text), reply_markup=markup)
             return
         except BadRequest as exc:  # not a time-out: then the edit may well have happened
             if "not modified" in str(exc).lower():
