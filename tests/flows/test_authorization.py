@@ -1,0 +1,126 @@
+"""Every handler that is not on the public list refuses customers and logged-out users.
+
+The test enumerates the handlers the application really registers (conversation entry
+points, states and fallbacks included), so a new command or button added without a role
+check fails here until it either checks the role or is consciously added to PUBLIC.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.errors import NonInteractiveExampleWarning
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
+
+from bot import texts
+from bot.clock import ShiftableClock
+from bot.emulator import BotAPIEmulator
+from db.models import Base
+from tests.conftest import RunningBot
+from tests.flows.helpers import manager_with_event
+from tests.people import Person
+
+PUBLIC_COMMANDS = {
+    "start",
+    "help",
+    "cancel",
+    "events",
+    "myevents",
+    "signup",
+    "login",
+    "logout",
+    "me",
+}
+PUBLIC_CALLBACKS = {
+    None,  # the catch-all that answers stale or unknown buttons
+    r"^start:signup$",
+    r"^start:login$",
+    r"^su:role:(customer|manager)$",
+    r"^su:role:customer$",
+    r"^evl:(\d{1,6})$",
+    r"^ev:(\d{1,19})(?::(reg|unreg))?$",
+    r"^my:0$",
+}
+REFUSALS = {texts.MANAGERS_ONLY, texts.LOGIN_FIRST}
+
+
+def walk(handlers: list[BaseHandler[Any, Any, Any]]) -> Iterator[BaseHandler[Any, Any, Any]]:
+    for handler in handlers:
+        if isinstance(handler, ConversationHandler):
+            yield from walk(list(handler.entry_points))
+            for state_handlers in handler.states.values():
+                yield from walk(list(state_handlers))
+            yield from walk(list(handler.fallbacks))
+        else:
+            yield handler
+
+
+def registered(bot: RunningBot) -> tuple[set[str], set[str | None]]:
+    commands: set[str] = set()
+    patterns: set[str | None] = set()
+    for group in bot.app.handlers.values():
+        for handler in walk(list(group)):
+            if isinstance(handler, CommandHandler):
+                commands |= set(handler.commands)
+            elif isinstance(handler, CallbackQueryHandler):
+                pattern = handler.pattern
+                patterns.add(pattern.pattern if isinstance(pattern, re.Pattern) else pattern)  # type: ignore[arg-type]
+    return commands, patterns
+
+
+def sample(pattern: str) -> str:
+    """Callback data that matches ``pattern`` (what a forging client would send)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+        for _ in range(50):
+            data = st.from_regex(pattern, fullmatch=True).example()
+            if data.isascii() and len(data.encode()) <= 64:
+                return data
+    raise AssertionError(f"no sample for {pattern}")
+
+
+async def row_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with sessions.begin() as session:
+        return {
+            table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+async def test_every_non_public_handler_refuses_customers_and_strangers(
+    bot: RunningBot,
+    emulator: BotAPIEmulator,
+    clock: ShiftableClock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await manager_with_event(emulator, clock)
+    customer = Person(emulator, 1001, "Ann")
+    await customer.sign_up("ann@example.com", "customer-secret")
+    stranger = Person(emulator, 1002, "Stranger")
+    listing = await customer.ask("/events", "Upcoming events")
+    stranger_listing = await stranger.ask("/events", "Upcoming events")
+    commands, patterns = registered(bot)
+    guarded_commands = commands - PUBLIC_COMMANDS
+    guarded_patterns = patterns - PUBLIC_CALLBACKS
+    assert {"newevent", "attendees"} <= guarded_commands
+    assert len(guarded_patterns) >= 3
+    before = await row_counts(sessions)
+
+    for person, message in [(customer, listing), (stranger, stranger_listing)]:
+        for command in sorted(guarded_commands):
+            person.say(f"/{command}")
+            reply = await person.expect("")
+            assert reply.text in REFUSALS, (person.name, command, reply.text)
+        for pattern in sorted(p for p in guarded_patterns if p is not None):
+            for _ in range(3):
+                data = sample(pattern)
+                answer = await person.answer_to(person.press_data(message, data))
+                assert answer["text"] in REFUSALS and answer["show_alert"], (person.name, data)
+    assert await row_counts(sessions) == before
+    assert not any("ann@example.com —" in m.text for m in emulator.bot_messages(customer.chat_id))
