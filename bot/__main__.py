@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.log_safety import protect_logs
 
 TOKEN_HELP = (
     "BOT_TOKEN: not set. Talk to @BotFather in Telegram, send /newbot, and put the token it "
@@ -17,13 +18,12 @@ TOKEN_HELP = (
 
 
 def configure_logging(level: str) -> None:
-    """Plain logs; httpx at WARNING because its INFO lines contain the bot token."""
+    """Plain logs to stderr; see bot.log_safety for what is capped and redacted."""
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         level=getattr(logging, level.upper(), logging.INFO),
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    protect_logs(None)
 
 
 def migrate(settings: Settings) -> None:

@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import DEPS_KEY, BotContext, Deps, EventBotApp
 from bot.handlers import auth, errors, events, manage, start
+from bot.log_safety import protect_logs
 from bot.menu import set_default_menu
 from bot.reminders import schedule
 from bot.send_limiter import SendLimiter
@@ -31,6 +32,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     """A fully wired application; nothing connects until it is initialised."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the application")
+    protect_logs(settings.bot_token)
     engine = make_engine(settings.database_url, busy_timeout=settings.database_busy_timeout)
     deps = Deps(
         settings=settings,

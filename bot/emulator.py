@@ -190,6 +190,7 @@ class BotAPIEmulator:
         self.call_log: list[tuple[str, dict[str, Any]]] = []
         self.events: list[ChatEvent] = []
         self.blocked: set[int] = set()
+        self.admin_chats: set[int] = set()
         self.faults: dict[str, deque[Fault]] = {}
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -275,16 +276,28 @@ class BotAPIEmulator:
             self.chats[user_id] = {"id": user_id, "type": "private", "first_name": first_name}
         return self.users[user_id]
 
-    def add_group(self, chat_id: int, title: str) -> dict[str, Any]:
-        """Create a group chat the bot is a member of."""
+    def add_group(self, chat_id: int, title: str, *, bot_is_admin: bool = False) -> dict[str, Any]:
+        """Create a group chat the bot is a member of (an admin may delete others' messages)."""
         self.chats.setdefault(chat_id, {"id": chat_id, "type": "group", "title": title})
+        if bot_is_admin:
+            self.admin_chats.add(chat_id)
         return self.chats[chat_id]
 
-    def send_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> ChatMessage:
+    def send_text(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        reply_to: ChatMessage | None = None,
+    ) -> ChatMessage:
         """``user_id`` types ``text`` into a chat (their private chat by default)."""
         chat = self.chats[user_id if chat_id is None else chat_id]
         message = self._store(chat, self.users[user_id], text=text, from_bot=False)
-        self._push_update({"message": message.to_api()})
+        payload = message.to_api()
+        if reply_to is not None:
+            payload["reply_to_message"] = reply_to.to_api()
+        self._push_update({"message": payload})
         return message
 
     def press(self, user_id: int, message: ChatMessage, data: str) -> str:
@@ -518,7 +531,11 @@ class BotAPIEmulator:
         message = self.find_message(chat["id"], int(params.get("message_id") or 0))
         if message is None or message.deleted:
             raise ApiError(400, "Bad Request: message to delete not found")
-        if not message.from_bot and chat["type"] != "private":
+        if (
+            not message.from_bot
+            and chat["type"] != "private"
+            and chat["id"] not in self.admin_chats
+        ):
             raise ApiError(400, "Bad Request: message can't be deleted")
         message.deleted = True
         self._record("deleted", message)

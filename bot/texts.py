@@ -153,11 +153,12 @@ def help_text(user: User | None) -> str:
     return "\n".join(lines)
 
 
-def group_pointer(bot_username: str) -> str:
+def group_pointer(bot_username: str, *, deleted: bool = False) -> str:
     """What the bot says in group chats."""
+    warning = "\n🔒 I deleted that message: never type a password in a group." if deleted else ""
     return (
         "I handle accounts and bookings in a private chat only. "
-        f'<a href="https://t.me/{escape(bot_username)}?start=hi">Open a chat with me</a>.'
+        f'<a href="https://t.me/{escape(bot_username)}?start=hi">Open a chat with me</a>.' + warning
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 
 from telegram import Update
@@ -21,6 +22,7 @@ from db.models import Role, User
 NAME, EMAIL, PASSWORD, ROLE, CODE = range(5)
 LOGIN_EMAIL, LOGIN_PASSWORD = range(10, 12)
 
+log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 ANSWER = PRIVATE & filters.TEXT & ~filters.COMMAND
 
@@ -162,6 +164,7 @@ async def _create_account(update: Update, context: BotContext, role: Role) -> in
         return EMAIL
     assert context.user_data is not None
     context.user_data.pop("signup", None)
+    log.info("account %s created as %s by Telegram user %s", user.id, role, user_id_of(update))
     await set_chat_menu(context.bot, chat_id=chat_id_of(update), role=user.role)
     await say(update, texts.signed_up(user))
     return END
@@ -224,6 +227,7 @@ async def login_password(update: Update, context: BotContext) -> int:
     except BadCredentials:
         async with app_deps.sessions.begin() as session:
             locked_until = await lockout.record_failure(session, email=email, now=now(context))
+        log.info("failed login from Telegram user %s", user_id_of(update))
         tail = f"\n{texts.login_locked(locked_until, now(context))}" if locked_until else ""
         await say(update, texts.LOGIN_FAILED + tail)
         return END
@@ -237,6 +241,7 @@ async def login_password(update: Update, context: BotContext) -> int:
             now=now(context),
             ttl=app_deps.settings.session_ttl,
         )
+    log.info("Telegram user %s logged in as account %s", user_id_of(update), user.id)
     await set_chat_menu(context.bot, chat_id=chat_id_of(update), role=user.role)
     await say(update, texts.logged_in(user))
     return END

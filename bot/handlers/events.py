@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from telegram import Update
@@ -22,6 +23,7 @@ from bot.handlers.common import (
 from bot.reminders import wake_dispatcher
 from bot.services import accounts, booking, events
 
+log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 LIST_PATTERN = re.compile(r"^evl:(\d{1,6})$")
 CARD_PATTERN = re.compile(r"^ev:(\d{1,19})(?::(reg|unreg))?$")
@@ -103,6 +105,7 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
             reminder_offsets=offsets,
         )
         event = await events.get_event(session, event_id=event_id)
+    log.info("account %s registered for event %s", user.id, event_id)
     await answer(update, texts.REGISTERED_TOAST)
     wake_dispatcher(context.job_queue)
     await _render_card(update, context, event_id)

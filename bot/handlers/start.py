@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -15,6 +18,8 @@ from bot import texts
 from bot.context import BotContext, EventBotApp
 from bot.handlers.common import answer, chat_id_of, deps, now, say, user_id_of
 from bot.services import accounts, reminders
+
+log = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -57,18 +62,30 @@ async def stale_button(update: Update, _context: BotContext) -> None:
 
 
 async def group_pointer(update: Update, context: BotContext) -> None:
-    """In groups, point people to the private chat instead of handling accounts in public."""
-    if update.callback_query is not None:
-        await answer(update, "Please use me in a private chat.", alert=True)
-    else:
-        await say(update, texts.group_pointer(context.bot.username))
+    """In groups, point people to the private chat; delete what may hold a password.
+
+    Nothing said in a group is ever used: a command with arguments ("/login me@x.org secret")
+    or a reply to the bot may carry a secret, so it is deleted when the bot is allowed to.
+    """
+    message = update.effective_message
+    deleted = False
+    if message is not None and message.text is not None:
+        has_arguments = len(message.text.split(maxsplit=1)) > 1
+        if has_arguments or message.reply_to_message is not None:
+            try:
+                await message.delete()
+                deleted = True
+            except TelegramError as exc:
+                log.info("could not delete a group message in %s: %s", message.chat_id, exc)
+    await say(update, texts.group_pointer(context.bot.username, deleted=deleted))
     raise ApplicationHandlerStop
 
 
 def register(app: EventBotApp) -> None:
     """Handlers that must run before the feature handlers (groups)."""
     not_private = ~filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(not_private & filters.COMMAND, group_pointer), group=-1)
+    addressed = filters.COMMAND | filters.REPLY
+    app.add_handler(MessageHandler(not_private & addressed, group_pointer), group=-1)
 
 
 def register_fallbacks(app: EventBotApp) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from db.models import Event, Registration
-from tests.conftest import RunningBot
+from tests.conftest import BotFactory, RunningBot
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
 
@@ -261,3 +261,37 @@ async def test_repeated_wrong_passwords_lock_the_email_whoever_owns_it(
     clock.advance(timedelta(seconds=31))
     verdict = await ann.log_in("ann@example.com", "customer-secret")
     assert "Logged in as Ann" in verdict.text
+
+
+async def test_secrets_typed_in_a_group_are_deleted_and_never_used(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/logout", "logged out")
+    emulator.add_group(-500, "Friends", bot_is_admin=True)
+    emulator.add_group(-600, "Strangers")  # the bot may not delete here
+    leaked = ann.say("/login ann@example.com customer-secret", chat_id=-500)
+    pointer = await ann.expect("never type a password in a group", chat_id=-500)
+    assert emulator.find_message(-500, leaked.message_id).deleted  # type: ignore[union-attr]
+    reply = emulator.send_text(ann.user_id, "customer-secret", chat_id=-500, reply_to=pointer)
+    await ann.expect("never type a password in a group", chat_id=-500)
+    assert emulator.find_message(-500, reply.message_id).deleted  # type: ignore[union-attr]
+    kept = ann.say("/signup Ann ann@example.com", chat_id=-600)
+    answer = await ann.expect("private chat only", chat_id=-600)
+    assert "deleted" not in answer.text
+    assert not emulator.find_message(-600, kept.message_id).deleted  # type: ignore[union-attr]
+    await ann.ask("/me", "You're not logged in")  # nothing typed in a group was used
+
+
+async def test_sessions_expire_after_their_ttl(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    await start_bot(session_ttl="2h")
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    clock.advance(timedelta(hours=1, minutes=59))
+    await ann.ask("/me", "ann@example.com")
+    clock.advance(timedelta(minutes=2))
+    await ann.ask("/me", "You're not logged in")
+    await ann.ask("/myevents", "Please log in first")
