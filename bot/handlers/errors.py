@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.exc import OperationalError
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot import texts
 from bot.context import BotContext
@@ -21,7 +21,7 @@ def _database_busy(error: BaseException | None) -> bool:
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure and apologise to the user, if there is one."""
     error = context.error
-    if isinstance(error, NetworkError | RetryAfter):
+    if isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest):
         # Telegram unreachable, slow or limiting us: expected now and then, retried elsewhere
         where = "polling" if update is None else "handling an update"
         log.warning("Telegram API trouble while %s: %s", where, error)
@@ -35,8 +35,11 @@ async def on_error(update: object, context: BotContext) -> None:
     text = texts.BUSY_TRY_AGAIN if _database_busy(error) else texts.SOMETHING_WENT_WRONG
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        else:
-            await update.effective_chat.send_message(text)
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:  # the handler had answered the press already
+                pass
+        await update.effective_chat.send_message(text)
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", exc)
