@@ -323,6 +323,14 @@ class BotAPIEmulator:
         self.long_polls = enabled
         self._notify()
 
+    def post_as_bot(
+        self, chat_id: int, text: str, reply_markup: dict[str, Any] | None = None
+    ) -> ChatMessage:
+        """Put a bot message into a chat without an API call (a message sent long ago)."""
+        return self._store(
+            self.chats[chat_id], self.bot_user, text=text, from_bot=True, reply_markup=reply_markup
+        )
+
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sending to them answers 403."""
         self.blocked.add(user_id)

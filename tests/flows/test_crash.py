@@ -1,0 +1,245 @@
+"""kill -9 of the real bot process mid-work, then a restart: nothing doubled, nothing lost.
+
+Telegram offers no idempotency key and no way to ask whether a message arrived, so a process
+killed *during* an HTTP call cannot know whether that one message was delivered. EventBot
+settles it in favour of "never twice": the claim marks the reminder sent before the call, so
+at most the few calls in flight at the instant of the kill (one per dispatch worker) can go
+missing, they stay visible as 'sending' rows, and everything else arrives exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.emulator import BotAPIEmulator
+from bot.reminders import WORKERS
+from bot.services import accounts, booking, events
+from db.models import Event, Registration, Reminder, ReminderStatus, Role
+from tests.conftest import TOKEN
+from tests.services.factories import FAST_HASH
+
+ROOT = Path(__file__).resolve().parents[2]
+REMINDERS = 500
+
+
+async def spawn_bot(
+    database_url: str, emulator: BotAPIEmulator, **env: str
+) -> asyncio.subprocess.Process:
+    """``eventbot run`` as a real process against the emulator."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "BOT_TOKEN": TOKEN,
+            "DATABASE_URL": database_url,
+            "TELEGRAM_API_URL": emulator.url,
+            "BCRYPT_ROUNDS": "4",
+            "REMINDER_POLL_SECONDS": "0.3",
+            "LOG_LEVEL": "WARNING",
+            **env,
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def kill_hard(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+
+
+async def stop(process: asyncio.subprocess.Process, emulator: BotAPIEmulator) -> str:
+    emulator.set_long_polls(False)
+    process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    emulator.set_long_polls(True)
+    return stderr.decode()
+
+
+async def seed_people(
+    sessions: async_sessionmaker[AsyncSession], emulator: BotAPIEmulator, count: int
+) -> tuple[int, list[int]]:
+    """A manager's event and ``count`` customers logged in from their own Telegram chats."""
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        boss = await accounts.create_user(
+            session,
+            name="Boss",
+            email="boss@example.com",
+            password_hash=FAST_HASH,
+            role=Role.MANAGER,
+            now=now,
+        )
+        event = await events.create_event(
+            session,
+            manager=boss,
+            draft=events.EventDraft(
+                title="Jazz night",
+                description="Live.",
+                location="Hall",
+                starts_at=now + timedelta(hours=1),
+                capacity=min(count, 100_000),
+            ),
+            now=now,
+        )
+        chat_ids = []
+        for i in range(count):
+            chat_id = 10_000 + i
+            emulator.add_user(chat_id, f"P{i}")
+            user = await accounts.create_user(
+                session,
+                name=f"P{i}",
+                email=f"p{i}@example.com",
+                password_hash=FAST_HASH,
+                role=Role.CUSTOMER,
+                now=now,
+            )
+            await accounts.start_session(
+                session,
+                telegram_user_id=chat_id,
+                chat_id=chat_id,
+                user=user,
+                now=now,
+                ttl=timedelta(days=1),
+            )
+            chat_ids.append(chat_id)
+    return event.id, chat_ids  # fmt: skip
+
+
+async def test_kill_during_reminder_dispatch_then_restart(
+    emulator: BotAPIEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+) -> None:
+    event_id, chat_ids = await seed_people(sessions, emulator, REMINDERS)
+    # registered two days ago, so each one's 24-hour reminder is due now
+    async with sessions.begin() as session:
+        for chat_id in chat_ids:
+            user = await accounts.current_user(
+                session, telegram_user_id=chat_id, now=datetime.now(UTC)
+            )
+            assert user is not None
+            await booking.register(
+                session,
+                user=user,
+                event_id=event_id,
+                chat_id=chat_id,
+                now=datetime.now(UTC) - timedelta(days=2),
+                reminder_offsets=(timedelta(hours=24),),
+            )
+
+    def delivered() -> Counter[int]:
+        return Counter(
+            chat_id
+            for chat_id in chat_ids
+            for message in emulator.bot_messages(chat_id)
+            if message.text.startswith("⏰")
+        )
+
+    first = await spawn_bot(database_url, emulator, SEND_RATE_LIMIT="150")
+    await emulator.wait_until(lambda: sum(delivered().values()) >= REMINDERS // 4, 60)
+    await kill_hard(first)
+    at_kill = sum(delivered().values())
+    assert at_kill < REMINDERS, "the kill came too late to test anything"
+
+    second = await spawn_bot(database_url, emulator, SEND_RATE_LIMIT="150")
+
+    async def unsent() -> int:
+        async with sessions.begin() as session:
+            return int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(Reminder)
+                    .where(Reminder.status == ReminderStatus.PENDING)
+                )
+                or 0
+            )
+
+    for _ in range(600):
+        if await unsent() == 0:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)  # let the last sends land
+    stderr = await stop(second, emulator)
+    assert "Traceback" not in stderr, stderr
+
+    counts = delivered()
+    async with sessions.begin() as session:
+        rows = (
+            await session.execute(
+                select(Registration.chat_id, Reminder.status).join(
+                    Registration, Registration.id == Reminder.registration_id
+                )
+            )
+        ).all()
+    status_of = {chat: status for chat, status in rows}
+    in_flight = {chat for chat, status in status_of.items() if status == ReminderStatus.SENDING}
+    lost = set(chat_ids) - set(counts)
+    assert max(counts.values()) == 1  # nothing doubled
+    assert {chat for chat, s in status_of.items() if s == ReminderStatus.SENT} <= set(counts)
+    assert lost <= in_flight  # only a call cut off by the kill can have gone missing
+    assert len(in_flight) <= WORKERS  # and there are at most as many as workers
+    assert set(status_of.values()) <= {ReminderStatus.SENT, ReminderStatus.SENDING}
+    print(f"\nkilled after {at_kill}/{REMINDERS}; in flight {len(in_flight)}, lost {len(lost)}")
+
+
+async def test_kill_during_a_registration_burst_then_restart(
+    emulator: BotAPIEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+) -> None:
+    people = 300
+    capacity = 120
+    event_id, chat_ids = await seed_people(sessions, emulator, people)
+    async with sessions.begin() as session:
+        event = await session.get_one(Event, event_id)
+        event.capacity = event.seats_left = capacity
+    cards = {
+        chat_id: emulator.post_as_bot(chat_id, "Jazz night", {"inline_keyboard": [[
+            {"text": "✅ Register", "callback_data": f"ev:{event_id}:reg"}
+        ]]})
+        for chat_id in chat_ids
+    }  # fmt: skip
+
+    first = await spawn_bot(database_url, emulator)
+    for chat_id, card in cards.items():  # everyone presses at once
+        emulator.press(chat_id, card, f"ev:{event_id}:reg")
+    await emulator.wait_until(lambda: len(emulator.callback_answers) >= people // 5, 60)
+    await kill_hard(first)
+    answered = {a["user_id"] for a in emulator.callback_answers}
+    assert len(answered) < people, "the kill came too late to test anything"
+    # whoever got no answer presses again, as people do; repeated presses are harmless
+    second = await spawn_bot(database_url, emulator)
+    for chat_id, card in cards.items():
+        if chat_id not in answered:
+            emulator.press(chat_id, card, f"ev:{event_id}:reg")
+    await emulator.wait_until(
+        lambda: {a["user_id"] for a in emulator.callback_answers} >= set(chat_ids), 60
+    )
+    stderr = await stop(second, emulator)
+    assert "Traceback" not in stderr, stderr
+
+    async with sessions.begin() as session:
+        seats_left = (await session.get_one(Event, event_id)).seats_left
+        registered = int(await session.scalar(select(func.count()).select_from(Registration)) or 0)
+        reminders = int(await session.scalar(select(func.count()).select_from(Reminder)) or 0)
+    assert seats_left + registered == capacity  # no seat lost or counted twice
+    assert registered == capacity  # 300 people wanted 120 seats: all taken
+    assert reminders == 0  # the event starts within the hour: no reminder was due to be made
+    texts = Counter(str(a["text"]) for a in emulator.callback_answers)
+    assert texts["✅ You're registered!"] <= capacity
+    assert (
+        texts["😔 Sorry, this event is full."]
+        >= people - capacity - texts["You're already registered for this event."]
+    )
