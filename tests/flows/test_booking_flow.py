@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import texts
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from db.models import Event, Registration
@@ -259,6 +260,13 @@ async def test_repeated_wrong_passwords_lock_the_email_whoever_owns_it(
     await ann.ask("/login", "email address")
     await ann.ask("ann@example.com", "Too many failed logins")
     clock.advance(timedelta(seconds=31))
+    # the lock can also fall between the email and the password step
+    await ann.ask("/login", "email address")
+    await ann.ask("ann@example.com", "your password")
+    await mallory.log_in("ann@example.com", "guess-again")
+    await ann.ask("customer-secret", "Too many failed logins")
+    await ann.ask("/me", "You're not logged in")
+    clock.advance(timedelta(minutes=2))
     verdict = await ann.log_in("ann@example.com", "customer-secret")
     assert "Logged in as Ann" in verdict.text
 
@@ -295,3 +303,26 @@ async def test_sessions_expire_after_their_ttl(
     clock.advance(timedelta(minutes=2))
     await ann.ask("/me", "You're not logged in")
     await ann.ask("/myevents", "Please log in first")
+
+
+async def test_an_event_too_long_for_one_message_is_shortened_with_a_note(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    from tests.flows.helpers import local_text
+
+    boss = await manager_with_event(emulator, clock)
+    await boss.ask("/newevent", "What's the title?")
+    await boss.ask("🎉" * 100, "Describe the event")
+    await boss.ask("🎶" * 2000, "When does it start?")  # 4000 UTF-16 units
+    await boss.ask(local_text(clock.now() + timedelta(days=5)), "Where does it take place?")
+    await boss.ask("📍" * 200, "How many seats")
+    summary = await boss.ask("10", "Please check the event")
+    assert summary.text.endswith(texts.SHORTENED)
+    boss.press("✅ Create")
+    await boss.expect("Created")
+    ann = Person(emulator, 1001, "Ann")
+    listing = await ann.ask("/events", "Upcoming events")
+    ann.press(next(label for label in listing.labels if label.startswith("🎉")))
+    card = await ann.expect(texts.SHORTENED)
+    assert card.message_id == listing.message_id and texts.tg_len(card.text) <= 4096
+    assert card.labels == ["✅ Register", "« All events"]
