@@ -21,7 +21,7 @@ from bot.reminders import schedule
 from bot.send_limiter import SendLimiter
 from bot.services import reminders as reminder_rows
 from bot.update_processor import PerChatUpdateProcessor
-from db.session import make_engine, make_session_factory
+from db.session import Database
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the application")
     protect_logs(settings.bot_token)
-    engine = make_engine(settings.database_url, busy_timeout=settings.database_busy_timeout)
     deps = Deps(
         settings=settings,
         clock=clock or SystemClock(),
-        engine=engine,
-        sessions=make_session_factory(engine),
+        db=Database(settings.database_url, busy_timeout=settings.database_busy_timeout),
     )
     api = settings.telegram_api_url
     builder = (
@@ -122,7 +120,7 @@ async def _post_init(app: EventBotApp) -> None:
     deps.dummy_hash = await asyncio.to_thread(
         bcrypt.hashpw, b"dummy-password", bcrypt.gensalt(rounds)
     )
-    async with deps.sessions.begin() as session:
+    async with deps.db.read() as session:
         unconfirmed = await reminder_rows.count_unconfirmed(session)
     if unconfirmed:
         log.warning(
@@ -137,4 +135,4 @@ async def _post_init(app: EventBotApp) -> None:
 
 async def _post_shutdown(app: EventBotApp) -> None:
     deps: Deps = app.bot_data[DEPS_KEY]
-    await deps.engine.dispose()
+    await deps.db.dispose()

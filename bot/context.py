@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
+from db.session import Database
 
 DEPS_KEY = "deps"
 
@@ -20,8 +20,7 @@ class Deps:
 
     settings: Settings
     clock: Clock
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    db: Database
     # compared against when an email is unknown, so both login failures cost one bcrypt check
     dummy_hash: bytes = field(default=b"")
 

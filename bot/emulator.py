@@ -164,6 +164,7 @@ class ChatEvent:
     seq: int
     kind: str
     message: ChatMessage
+    at: float = field(default_factory=time.monotonic)
 
 
 class BotAPIEmulator:
@@ -190,6 +191,10 @@ class BotAPIEmulator:
         self.call_log: list[tuple[str, dict[str, Any]]] = []
         self.events: list[ChatEvent] = []
         self.blocked: set[int] = set()
+        # Telegram's flood control, if set: more messages than this in one second answer 429
+        self.flood_limit: float | None = None
+        self.flood_hits = 0
+        self._recent_sends: deque[float] = deque()
         self.admin_chats: set[int] = set()
         self.faults: dict[str, deque[Fault]] = {}
         self._update_ids = itertools.count(1)
@@ -497,7 +502,19 @@ class BotAPIEmulator:
                 self.updates.popleft()
         return list(itertools.islice(self.updates, limit))
 
+    def _check_flood(self) -> None:
+        if self.flood_limit is None:
+            return
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.flood_limit:
+            self.flood_hits += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._recent_sends.append(now)
+
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
+        self._check_flood()
         chat = self._target_chat(params)
         text, html = self._render(params)
         self._check_text(text)
@@ -565,6 +582,7 @@ class BotAPIEmulator:
             "user_id": self.callback_users.get(query_id),
             "text": text,
             "show_alert": bool(params.get("show_alert")),
+            "at": time.monotonic(),
         }
         self.callback_answers.append(answer)
         self._notify()

@@ -77,7 +77,7 @@ async def dispatch_now(app: EventBotApp) -> DispatchStats:
 
 async def _wake_at_next_due(context: BotContext) -> None:
     deps = context.deps
-    async with deps.sessions.begin() as session:
+    async with deps.db.read() as session:
         next_due = await reminders.next_due_at(session)
     job_queue: JobQueue[Any] | None = context.job_queue
     if next_due is None or job_queue is None:
@@ -93,13 +93,13 @@ async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
     """Claim and send every reminder due now; each row is claimed by exactly one worker."""
     stats = DispatchStats()
     now = deps.clock.now()
-    async with deps.sessions.begin() as session:
+    async with deps.db.write() as session:
         expired = await reminders.expire_started(session, now=now)
     if expired:
         log.info("%d reminders expired: their events started before they could be sent", expired)
     tried: set[int] = set()
     while True:
-        async with deps.sessions.begin() as session:
+        async with deps.db.read() as session:
             ids = await reminders.due_ids(session, now=now, limit=BATCH, exclude=tried)
         if not ids:
             return stats
@@ -114,7 +114,7 @@ async def _worker(bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: Dispat
     while not queue.empty():
         reminder_id = queue.get_nowait()
         now = deps.clock.now()
-        async with deps.sessions.begin() as session:
+        async with deps.db.write() as session:
             delivery = await reminders.claim(session, reminder_id=reminder_id, now=now)
         if delivery is not None:
             await _deliver(bot, deps, delivery, stats)
@@ -139,7 +139,7 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
             continue
         except Forbidden:
             log.info("chat %s blocked the bot; skipping its reminders", delivery.chat_id)
-            async with deps.sessions.begin() as session:
+            async with deps.db.write() as session:
                 await reminders.mark_chat_blocked(
                     session,
                     chat_id=delivery.chat_id,
@@ -150,7 +150,7 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
             return
         except BadRequest as exc:
             log.warning("reminder %s refused by Telegram: %s", delivery.reminder_id, exc)
-            async with deps.sessions.begin() as session:
+            async with deps.db.write() as session:
                 await reminders.mark_failed(session, reminder_id=delivery.reminder_id)
             stats.failed += 1
             return
@@ -164,13 +164,13 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
             log.warning("reminder %s not sent (%s); will retry", delivery.reminder_id, exc)
             break
         else:
-            async with deps.sessions.begin() as session:
+            async with deps.db.write() as session:
                 await reminders.confirm_sent(
                     session, reminder_id=delivery.reminder_id, now=deps.clock.now()
                 )
             stats.sent += 1
             return
-    async with deps.sessions.begin() as session:
+    async with deps.db.write() as session:
         requeued = await reminders.release_for_retry(session, reminder_id=delivery.reminder_id)
     if requeued:
         stats.retried += 1

@@ -34,7 +34,7 @@ def _draft(context: BotContext, key: str) -> dict[str, Any]:
 
 
 async def _logged_in_user(update: Update, context: BotContext) -> User | None:
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.read() as session:
         return await accounts.current_user(
             session, telegram_user_id=user_id_of(update), now=now(context)
         )
@@ -78,7 +78,7 @@ async def signup_email(update: Update, context: BotContext) -> int:
     except InvalidInput as exc:
         await say(update, texts.invalid_answer(str(exc), texts.signup_ask_email(draft["name"])))
         return EMAIL
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.read() as session:
         taken = await accounts.email_taken(session, email=email)
     if taken:
         await say(update, texts.SIGNUP_EMAIL_TAKEN)
@@ -141,7 +141,7 @@ async def _create_account(update: Update, context: BotContext, role: Role) -> in
     clock_now = now(context)
     settings = deps(context).settings
     try:
-        async with deps(context).sessions.begin() as session:
+        async with deps(context).db.write() as session:
             user = await accounts.create_user(
                 session,
                 name=draft["name"],
@@ -193,7 +193,7 @@ async def login_email(update: Update, context: BotContext) -> int:
         await say(update, texts.invalid_answer(str(exc), texts.LOGIN_ASK_EMAIL))
         return LOGIN_EMAIL
     try:
-        async with deps(context).sessions.begin() as session:
+        async with deps(context).db.read() as session:
             await lockout.ensure_not_locked(session, email=email, now=now(context))
     except LoginLocked as exc:
         await say(update, texts.login_locked(exc.until, now(context)))
@@ -215,7 +215,7 @@ async def login_password(update: Update, context: BotContext) -> int:
     email = context.user_data.pop("login", {}).get("email", "")
     app_deps = deps(context)
     try:
-        async with app_deps.sessions.begin() as session:
+        async with app_deps.db.read() as session:
             await lockout.ensure_not_locked(session, email=email, now=now(context))
             candidate = await accounts.find_by_email(session, email=email)
         user = await accounts.check_password(
@@ -225,13 +225,13 @@ async def login_password(update: Update, context: BotContext) -> int:
         await say(update, texts.login_locked(exc.until, now(context)))
         return END
     except BadCredentials:
-        async with app_deps.sessions.begin() as session:
+        async with app_deps.db.write() as session:
             locked_until = await lockout.record_failure(session, email=email, now=now(context))
         log.info("failed login from Telegram user %s", user_id_of(update))
         tail = f"\n{texts.login_locked(locked_until, now(context))}" if locked_until else ""
         await say(update, texts.LOGIN_FAILED + tail)
         return END
-    async with app_deps.sessions.begin() as session:
+    async with app_deps.db.write() as session:
         await lockout.record_success(session, email=email)
         await accounts.start_session(
             session,
@@ -249,7 +249,7 @@ async def login_password(update: Update, context: BotContext) -> int:
 
 async def logout(update: Update, context: BotContext) -> None:
     """End this chat's session."""
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.write() as session:
         was_in = await accounts.end_session(session, telegram_user_id=user_id_of(update))
     if was_in:
         await set_chat_menu(context.bot, chat_id=chat_id_of(update), role=None)

@@ -32,7 +32,7 @@ MY_PATTERN = re.compile(r"^my:0$")
 
 async def _show_page(update: Update, context: BotContext, page_number: int) -> None:
     tz = deps(context).settings.tz
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.read() as session:
         page = await events.upcoming_page(
             session, now=now(context), page=page_number, page_size=texts.EVENTS_PAGE_SIZE
         )
@@ -55,7 +55,7 @@ async def _render_card(update: Update, context: BotContext, event_id: int) -> No
     """Show an event card as this user should see it (buttons depend on role and seat)."""
     app_deps = deps(context)
     clock_now = now(context)
-    async with app_deps.sessions.begin() as session:
+    async with app_deps.db.read() as session:
         event = await events.get_event(session, event_id=event_id)
         user = await accounts.current_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
@@ -92,7 +92,7 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
     app_deps = deps(context)
     clock_now = now(context)
     offsets = app_deps.settings.reminder_offsets
-    async with app_deps.sessions.begin() as session:
+    async with app_deps.db.write() as session:
         user = await accounts.require_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
         )
@@ -116,7 +116,7 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
 async def _unregister(update: Update, context: BotContext, event_id: int) -> None:
     app_deps = deps(context)
     clock_now = now(context)
-    async with app_deps.sessions.begin() as session:
+    async with app_deps.db.write() as session:
         user = await accounts.require_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
         )
@@ -131,7 +131,7 @@ async def my_events(update: Update, context: BotContext) -> None:
     """List the user's upcoming registrations with buttons to open them."""
     await answer(update)
     clock_now = now(context)
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.read() as session:
         user = await accounts.current_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
         )

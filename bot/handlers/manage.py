@@ -27,7 +27,7 @@ CONFIRM_PATTERN = re.compile(r"^ne:(create|cancel)$")
 async def _check_manager(update: Update, context: BotContext) -> bool:
     """True for a logged-in manager; everyone else gets a refusal and nothing happens."""
     try:
-        async with deps(context).sessions.begin() as session:
+        async with deps(context).db.read() as session:
             await accounts.require_manager(
                 session, telegram_user_id=user_id_of(update), now=now(context)
             )
@@ -114,7 +114,7 @@ async def newevent_confirm(update: Update, context: BotContext) -> int:
         return END
     draft = events.EventDraft(**fields)
     try:
-        async with deps(context).sessions.begin() as session:
+        async with deps(context).db.write() as session:
             manager = await accounts.require_manager(
                 session, telegram_user_id=user_id_of(update), now=now(context)
             )
@@ -143,7 +143,7 @@ async def _pick_event(update: Update, context: BotContext, page_number: int) -> 
     if not await _check_manager(update, context):
         return
     await answer(update)
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.read() as session:
         page = await events.upcoming_page(
             session, now=now(context), page=page_number, page_size=texts.EVENTS_PAGE_SIZE
         )
@@ -158,7 +158,7 @@ async def attendees_page(update: Update, context: BotContext) -> None:
     if not await _check_manager(update, context):
         return
     event_id = events.parse_id(context.match.group(1))
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.read() as session:
         page = await events.attendee_page(
             session,
             event_id=event_id,

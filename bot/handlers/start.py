@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user with buttons for their next step."""
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.write() as session:
         await reminders.unblock_chat(session, chat_id=chat_id_of(update))
         user = await accounts.current_user(
             session, telegram_user_id=user_id_of(update), now=now(context)
@@ -34,7 +34,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands for the user's role."""
-    async with deps(context).sessions.begin() as session:
+    async with deps(context).db.read() as session:
         user = await accounts.current_user(
             session, telegram_user_id=user_id_of(update), now=now(context)
         )

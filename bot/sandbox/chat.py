@@ -131,7 +131,7 @@ class SandboxChat:
     async def _clock(self, arg: str) -> None:
         clock = self.deps.clock
         if arg == "next":
-            async with self.deps.sessions.begin() as session:
+            async with self.deps.db.read() as session:
                 due = await reminders.next_due_at(session)
             if due is None:
                 self.output.info("no reminders are pending")

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.config import Settings
 from bot.sandbox.people import telegram_id_for
 from bot.services import accounts, events
 from bot.services.passwords import hash_password
 from db.models import Role, User
+from db.session import Database
 
 
 @dataclass(frozen=True)
@@ -49,15 +48,13 @@ DEMO_EVENTS = (
 )  # fmt: skip
 
 
-async def seed_demo(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, *, now: datetime
-) -> bool:
+async def seed_demo(db: Database, settings: Settings, *, now: datetime) -> bool:
     """Create the demo accounts, log their sandbox people in, add events. False if already there."""
-    async with sessions.begin() as session:
+    async with db.read() as session:
         if await accounts.email_taken(session, email=DEMO_ACCOUNTS[0].email):
             return False
     hashes = [await hash_password(a.password, rounds=settings.bcrypt_rounds) for a in DEMO_ACCOUNTS]
-    async with sessions.begin() as session:
+    async with db.write() as session:
         users: list[User] = []
         for account, password_hash in zip(DEMO_ACCOUNTS, hashes, strict=True):
             user = await accounts.create_user(

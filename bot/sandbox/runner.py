@@ -95,7 +95,7 @@ async def _seed(
 
     deps = bot_data[DEPS_KEY]
     assert isinstance(deps, Deps)
-    created = await seed_demo(deps.sessions, settings, now=clock.now())
+    created = await seed_demo(deps.db, settings, now=clock.now())
     output.info("demo data created" if created else "demo data already there")
     for account in DEMO_ACCOUNTS:
         output.info(

@@ -52,7 +52,7 @@ async def test_a_locked_database_gets_a_try_again_and_nothing_is_lost(
     await ann.sign_up("ann@example.com", "customer-secret")
     listing = await ann.ask("/events", "Upcoming events")
     ann.press(listing.labels[0])
-    await ann.expect("📍 Main hall")
+    card = await ann.expect("📍 Main hall")
     bob = Person(emulator, 1002, "Bob")
     await bob.ask("/signup", "What's your name?")
     await bob.ask("Bob", "email address")
@@ -61,15 +61,14 @@ async def test_a_locked_database_gets_a_try_again_and_nothing_is_lost(
     before = await counts(sessions)
 
     with locked(database_url):
-        await ann.ask("/events", texts.BUSY_TRY_AGAIN)
-        answer = await ann.answer_to(ann.press("✅ Register"))
+        await ann.ask("/events", "Upcoming events")  # reads never wait for a writer (WAL)
+        answer = await ann.answer_to(ann.press("✅ Register", card))
         assert answer["text"] == texts.BUSY_TRY_AGAIN and answer["show_alert"]
         bob.press("🙋 Customer")  # creating the account needs the database
         await bob.expect(texts.BUSY_TRY_AGAIN)
-        assert emulator.bot_messages(ann.chat_id)[-1].text == texts.BUSY_TRY_AGAIN
 
     assert await counts(sessions) == before  # nothing half-written
-    ann.press("✅ Register")
+    ann.press("✅ Register", card)
     await ann.expect("You're registered for Jazz night")
     bob.press("🙋 Customer")  # the conversation waited at the same step
     await bob.expect("Your customer account is ready")

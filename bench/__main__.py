@@ -1,0 +1,56 @@
+"""`python -m bench [--quick] [--only P1,P3]`: run the benchmarks and print one table."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from bench import scenarios
+from bench.harness import TOKEN
+from bot.emulator import BotAPIEmulator
+
+ALL = ["P1"]
+
+
+async def run(only: list[str], quick: bool) -> list[scenarios.Row]:
+    emulator = BotAPIEmulator(TOKEN)
+    await emulator.start()
+    rows: list[scenarios.Row] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="eventbot-bench-") as tmp:
+            for bench_id in only:
+                started = time.perf_counter()
+                function = {"P1": scenarios.p1_throughput}[bench_id]
+                rows += await function(emulator, Path(tmp), quick=quick)
+                print(f"  {bench_id} done in {time.perf_counter() - started:.0f} s", flush=True)
+    finally:
+        await emulator.close()
+    return rows
+
+
+def render(rows: list[scenarios.Row]) -> str:
+    lines = ["| id | what | figure | goal | met |", "|---|---|---|---|---|"]
+    for row in rows:
+        met = "" if row.ok is None else ("yes" if row.ok else "**no**")
+        lines.append(f"| {row.id} | {row.what} | {row.figure} | {row.goal} | {met} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", default=",".join(ALL), help="comma list, e.g. P1,P3")
+    args = parser.parse_args()
+    only = [item.strip().upper() for item in args.only.split(",") if item.strip()]
+    print(f"EventBot benchmarks on {platform.node()}: Python {platform.python_version()}, "
+          f"{platform.machine()}", flush=True)  # fmt: skip
+    rows = asyncio.run(run(only, args.quick))
+    print(render(rows))
+
+
+if __name__ == "__main__":
+    main()
