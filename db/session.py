@@ -1,14 +1,18 @@
-"""Engine and session factory; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+"""Engines and transactions: SQLite runs inline on the loop with WAL, foreign keys, IMMEDIATE
+writes and lock waits that sleep asynchronously; PostgreSQL is used as it comes."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,8 +20,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import inline_sqlite
+
 DEFAULT_BUSY_TIMEOUT = 5.0
 BEGIN_OPTION = "sqlite_begin"
+# how long a SQLite call itself may block the event loop waiting for a lock; longer waits
+# happen in Database.write, which sleeps asynchronously between tries
+INLINE_LOCK_WAIT = 0.05
 
 
 def is_sqlite(url: str) -> bool:
@@ -30,12 +39,18 @@ def make_engine(
 ) -> AsyncEngine:
     """Build the async engine for ``url`` with the per-connection set-up the backend needs.
 
-    ``busy_timeout`` is how long a SQLite connection waits for another writer's lock before
-    giving up with "database is locked".
+    ``busy_timeout`` is how long a SQLite call blocks waiting for another writer's lock before
+    giving up with "database is locked"; SQLite statements run inline on the event loop
+    (db.inline_sqlite), so the bot's own Database keeps this short and waits asynchronously.
     """
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
+    engine = create_async_engine(
+        url,
+        module=AsyncAdapt_aiosqlite_dbapi(inline_sqlite, sqlite3),
+        connect_args={"timeout": busy_timeout},
+        **kwargs,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -65,22 +80,24 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 
 
 class Database:
-    """The bot's database: short write transactions, and read transactions that take no lock.
+    """The bot's database: write transactions one at a time, reads that take no lock.
 
-    On SQLite only one writer can hold the lock, and a waiting writer sleeps in SQLite's busy
-    handler (1, 2, 5, 10 … ms), so under load most of the time went to sleeping. Writers of
-    this process therefore queue on an asyncio lock first (first come, first served, no
-    sleeping) and reads use deferred transactions, which in WAL mode never wait for writers.
-    Other processes are still kept in order by SQLite's own lock and busy timeout.
+    On SQLite only one writer can hold the lock. Writers of this process queue on an asyncio
+    lock (first come, first served), then take SQLite's lock with BEGIN IMMEDIATE; if another
+    process holds it, they sleep asynchronously and retry for up to ``busy_timeout`` seconds,
+    so the event loop never blocks on a lock. Reads use deferred transactions, which in WAL
+    mode never wait for writers.
     """
 
     def __init__(self, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
-        self.engine = make_engine(url, busy_timeout=busy_timeout)
+        self.busy_timeout = busy_timeout
+        self.sqlite = is_sqlite(url)
+        self.engine = make_engine(url, busy_timeout=INLINE_LOCK_WAIT if self.sqlite else 0)
         self._writes = make_session_factory(self.engine)
         self._reads = make_session_factory(
             self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})
         )
-        self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+        self._write_lock = asyncio.Lock() if self.sqlite else None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -89,8 +106,32 @@ class Database:
             async with self._writes.begin() as session:
                 yield session
             return
-        async with self._write_lock, self._writes.begin() as session:
-            yield session
+        async with self._write_lock:
+            session = await self._begin_write()
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                await session.close()
+
+    async def _begin_write(self) -> AsyncSession:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.busy_timeout
+        pause = 0.005
+        while True:
+            session = self._writes()
+            try:
+                await session.connection()  # BEGIN IMMEDIATE: the write lock, or "locked"
+                return session
+            except OperationalError as exc:
+                await session.close()
+                if "locked" not in str(exc).lower() or loop.time() + pause > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ShiftableClock
@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.context import EventBotApp
 from bot.emulator import BotAPIEmulator
 from bot.migrate import upgrade_to_head
-from db.session import make_engine, make_session_factory
+from db.session import Database
 
 TOKEN = "123456789:TEST-token"
 INVITE_CODE = "let-me-manage"
@@ -30,12 +30,27 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     yield url
 
 
+class Sessions:
+    """Transactions on the test database, taken the way the bot takes them.
+
+    ``begin()`` is a write transaction through ``db.session.Database``: SQLite runs inline on
+    the event loop, so concurrent writers must queue on its asyncio lock, as the bot's do.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.db = Database(database_url)
+
+    def begin(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A write transaction, committed on success."""
+        return self.db.write()
+
+
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A session factory on the migrated database."""
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    await engine.dispose()
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    """Transactions on the migrated database."""
+    handle = Sessions(database_url)
+    yield handle
+    await handle.db.dispose()
 
 
 @pytest.fixture

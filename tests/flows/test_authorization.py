@@ -15,14 +15,13 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import NonInteractiveExampleWarning
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot import texts
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from db.models import Base
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
 
@@ -85,7 +84,7 @@ def sample(pattern: str) -> str:
     raise AssertionError(f"no sample for {pattern}")
 
 
-async def row_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+async def row_counts(sessions: Sessions) -> dict[str, int]:
     async with sessions.begin() as session:
         return {
             table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
@@ -97,7 +96,7 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
     bot: RunningBot,
     emulator: BotAPIEmulator,
     clock: ShiftableClock,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     await manager_with_event(emulator, clock)
     customer = Person(emulator, 1001, "Ann")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from db.models import Event, Registration
-from tests.conftest import BotFactory, RunningBot
+from tests.conftest import BotFactory, RunningBot, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
 
@@ -20,7 +19,7 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
     bot: RunningBot,
     emulator: BotAPIEmulator,
     clock: ShiftableClock,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     boss = await manager_with_event(emulator, clock, capacity=2)
     assert "newevent" in emulator.commands_for({"type": "chat", "chat_id": boss.chat_id})
@@ -140,7 +139,7 @@ async def test_customer_cannot_use_manager_commands_or_forged_buttons(
     bot: RunningBot,
     emulator: BotAPIEmulator,
     clock: ShiftableClock,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     await manager_with_event(emulator, clock, capacity=2)
     ann = Person(emulator, 1001, "Ann")

@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import bcrypt
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
 from bot.emulator import BotAPIEmulator
 from bot.services import accounts
 from bot.update_processor import PerChatUpdateProcessor
 from db.models import Role
-from tests.conftest import BotFactory
+from tests.conftest import BotFactory, Sessions
 from tests.people import Person
 
 LOGINS = 6
@@ -24,7 +23,7 @@ LOGINS = 6
 async def test_events_is_answered_while_others_log_in(
     start_bot: BotFactory,
     emulator: BotAPIEmulator,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     # production cost: each login spends ~0.25 s in bcrypt
     await start_bot(bcrypt_rounds=12)

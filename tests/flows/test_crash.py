@@ -18,13 +18,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.emulator import BotAPIEmulator
 from bot.reminders import WORKERS
 from bot.services import accounts, booking, events
 from db.models import Event, Registration, Reminder, ReminderStatus, Role
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, Sessions
 from tests.services.factories import FAST_HASH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +67,7 @@ async def stop(process: asyncio.subprocess.Process, emulator: BotAPIEmulator) ->
 
 
 async def seed_people(
-    sessions: async_sessionmaker[AsyncSession], emulator: BotAPIEmulator, count: int
+    sessions: Sessions, emulator: BotAPIEmulator, count: int
 ) -> tuple[int, list[int]]:
     """A manager's event and ``count`` customers logged in from their own Telegram chats."""
     now = datetime.now(UTC)
@@ -119,7 +118,7 @@ async def seed_people(
 
 async def test_kill_during_reminder_dispatch_then_restart(
     emulator: BotAPIEmulator,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     database_url: str,
 ) -> None:
     event_id, chat_ids = await seed_people(sessions, emulator, REMINDERS)
@@ -196,7 +195,7 @@ async def test_kill_during_reminder_dispatch_then_restart(
 
 async def test_kill_during_a_registration_burst_then_restart(
     emulator: BotAPIEmulator,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     database_url: str,
 ) -> None:
     people = 300

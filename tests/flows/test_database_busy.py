@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from db.models import Event, Registration, User
-from tests.conftest import BotFactory
+from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
 
@@ -30,7 +29,7 @@ def locked(database_url: str) -> Iterator[None]:
         connection.close()
 
 
-async def counts(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]:
+async def counts(sessions: Sessions) -> tuple[int, int, int]:
     async with sessions.begin() as session:
         return (
             int(await session.scalar(select(func.count()).select_from(User)) or 0),
@@ -43,7 +42,7 @@ async def test_a_locked_database_gets_a_try_again_and_nothing_is_lost(
     start_bot: BotFactory,
     emulator: BotAPIEmulator,
     clock: ShiftableClock,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     database_url: str,
 ) -> None:
     await start_bot(database_busy_timeout=0.2)

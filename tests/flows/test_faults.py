@@ -7,13 +7,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from bot.services import accounts, booking
 from db.models import Role
-from tests.conftest import BotFactory
+from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
 from tests.services.factories import FAST_HASH
@@ -114,7 +113,7 @@ async def test_reminders_survive_api_errors_and_arrive_exactly_once(
     start_bot: BotFactory,
     emulator: BotAPIEmulator,
     clock: ShiftableClock,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await start_bot(**FAST)

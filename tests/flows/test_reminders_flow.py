@@ -6,12 +6,11 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from db.models import Reminder, ReminderStatus
-from tests.conftest import BotFactory
+from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
 
@@ -38,7 +37,7 @@ async def test_each_reminder_arrives_exactly_once_across_a_restart(
     start_bot: BotFactory,
     emulator: BotAPIEmulator,
     clock: ShiftableClock,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
 ) -> None:
     first = await start_bot()
     await manager_with_event(emulator, clock, capacity=5, starts_in=STARTS_IN)

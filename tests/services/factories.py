@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import bcrypt
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import accounts, events
 from db.models import Event, Role, User
+from tests.conftest import Sessions
 
 FAST_HASH = bcrypt.hashpw(b"password123", bcrypt.gensalt(4))
 
 
 async def make_user(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     email: str,
     *,
     role: Role = Role.CUSTOMER,
@@ -33,7 +33,7 @@ async def make_user(
 
 
 async def make_event(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     manager: User,
     *,
     now: datetime,

@@ -6,17 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import accounts
 from bot.services.errors import BadCredentials, EmailTaken, InvalidInput, NotAuthorized
 from bot.services.passwords import hash_password, password_problem, verify_password
 from db.models import Role
+from tests.conftest import Sessions
 from tests.services.factories import make_user
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 DUMMY = bcrypt.hashpw(b"dummy", bcrypt.gensalt(4))
-Sessions = async_sessionmaker[AsyncSession]
 
 
 async def test_email_is_unique_whatever_its_case(sessions: Sessions) -> None:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import booking
 from bot.services.errors import (
@@ -18,11 +17,11 @@ from bot.services.errors import (
     NotRegistered,
 )
 from db.models import Event, Registration, Reminder, Role, User
+from tests.conftest import Sessions
 from tests.services.factories import make_event, make_user
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 OFFSETS = (timedelta(hours=24), timedelta(hours=1))
-Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _register(sessions: Sessions, user_id: int, event_id: int, now: datetime = NOW) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import lockout
 from bot.services.errors import LoginLocked
+from tests.conftest import Sessions
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-Sessions = async_sessionmaker[AsyncSession]
 
 
 def test_locks_double_after_five_free_failures_up_to_an_hour() -> None:

@@ -6,14 +6,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import booking, reminders
 from db.models import Reminder, ReminderStatus, Role, User
+from tests.conftest import Sessions
 from tests.services.factories import make_event, make_user
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _setup(sessions: Sessions) -> tuple[User, int]:
