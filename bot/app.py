@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import DEPS_KEY, BotContext, Deps, EventBotApp
@@ -52,22 +53,31 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
             )
         )
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_chats))
-        .connection_pool_size(settings.concurrent_chats + 8)
-        # on shutdown PTB cancels the long poll and at once calls getUpdates again to confirm
-        # the offset; with one connection that call times out waiting for the cancelled one
-        .get_updates_connection_pool_size(2)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     timeout = settings.telegram_timeout
     builder = (
-        builder.read_timeout(timeout)
-        .write_timeout(timeout)
-        .connect_timeout(timeout)
-        .pool_timeout(timeout)
-        .get_updates_connect_timeout(timeout)
-        .get_updates_read_timeout(timeout)
-        .get_updates_pool_timeout(timeout)
+        builder.request(
+            AiohttpRequest(
+                connection_pool_size=settings.concurrent_chats + 8,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+                pool_timeout=timeout,
+            )
+        )
+        # getUpdates has its own pool: on shutdown PTB cancels the long poll and at once calls
+        # getUpdates again to confirm the offset, which must not wait for the cancelled call
+        .get_updates_request(
+            AiohttpRequest(
+                connection_pool_size=2,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+                pool_timeout=timeout,
+            )
+        )
         .rate_limiter(SendLimiter(messages_per_second=settings.send_rate_limit))  # type: ignore[arg-type]
     )
     app: EventBotApp = builder.build()  # type: ignore[assignment]
