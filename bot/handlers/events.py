@@ -56,13 +56,10 @@ async def _render_card(update: Update, context: BotContext, event_id: int) -> No
     app_deps = deps(context)
     clock_now = now(context)
     async with app_deps.db.read() as session:
-        event = await events.get_event(session, event_id=event_id)
-        user = await accounts.current_user(
-            session, telegram_user_id=user_id_of(update), now=clock_now
+        view = await events.card_view(
+            session, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
         )
-        registered = user is not None and await booking.is_registered(
-            session, user_id=user.id, event_id=event_id
-        )
+    event, user, registered = view.event, view.user, view.registered
     tz = app_deps.settings.tz
     await edit_or_say(
         update,

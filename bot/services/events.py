@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import EventNotFound, InvalidInput
-from db.models import Event, Registration, User
+from db.models import Event, Registration, TelegramAccount, User
 
 MAX_TITLE_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
@@ -124,21 +124,34 @@ class EventPage:
     total: int
 
 
+_UPCOMING = (
+    select(Event, func.count().over().label("total"))
+    .where(Event.starts_at > bindparam("now"))
+    .order_by(Event.starts_at.desc(), Event.id.desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+
+
 async def upcoming_page(
     session: AsyncSession, *, now: datetime, page: int, page_size: int
 ) -> EventPage:
-    """Upcoming events, latest date first as the contract says, ``page_size`` at a time."""
-    total = await session.scalar(select(func.count(Event.id)).where(Event.starts_at > now)) or 0
+    """Upcoming events, latest date first as the contract says, ``page_size`` at a time.
+
+    One query: the page's rows carry the total (a window count). Only a page past the end,
+    which has no rows to carry it, costs a second query, then the last page is shown.
+    """
+    page = max(page, 0)
+    params = {"now": now, "offset": page * page_size, "limit": page_size}
+    rows = (await session.execute(_UPCOMING, params)).all()
+    if not rows and page > 0:
+        total = await session.scalar(select(func.count(Event.id)).where(Event.starts_at > now))
+        last = max(0, -(-(total or 0) // page_size) - 1)
+        rows = (await session.execute(_UPCOMING, {**params, "offset": last * page_size})).all()
+        page = last
+    total = rows[0].total if rows else 0
     pages = max(1, -(-total // page_size))
-    page = min(max(page, 0), pages - 1)
-    rows = await session.scalars(
-        select(Event)
-        .where(Event.starts_at > now)
-        .order_by(Event.starts_at.desc(), Event.id.desc())
-        .offset(page * page_size)
-        .limit(page_size)
-    )
-    return EventPage(events=list(rows), page=page, pages=pages, total=total)
+    return EventPage(events=[row.Event for row in rows], page=page, pages=pages, total=total)
 
 
 async def get_event(session: AsyncSession, *, event_id: int) -> Event:
@@ -147,6 +160,45 @@ async def get_event(session: AsyncSession, *, event_id: int) -> Event:
     if event is None:
         raise EventNotFound()
     return event
+
+
+@dataclass(frozen=True)
+class CardView:
+    """An event as one Telegram user sees it: who they are (if logged in), and their seat."""
+
+    event: Event
+    user: User | None
+    registered: bool
+
+
+_CARD = (
+    select(Event, User, TelegramAccount.session_expires_at, Registration.id)
+    .select_from(Event)
+    .outerjoin(TelegramAccount, TelegramAccount.telegram_user_id == bindparam("telegram_user_id"))
+    .outerjoin(User, User.id == TelegramAccount.user_id)
+    .outerjoin(
+        Registration,
+        (Registration.event_id == Event.id) & (Registration.user_id == User.id),
+    )
+    .where(Event.id == bindparam("event_id"))
+)
+
+
+async def card_view(
+    session: AsyncSession, *, event_id: int, telegram_user_id: int, now: datetime
+) -> CardView:
+    """Event, viewer and seat in one query (the card is the busiest screen)."""
+    row = (
+        await session.execute(_CARD, {"event_id": event_id, "telegram_user_id": telegram_user_id})
+    ).first()
+    if row is None:
+        raise EventNotFound()
+    event, user, expires_at, registration_id = row
+    viewer: User | None = user
+    if viewer is not None and (expires_at is None or expires_at <= now):
+        viewer = None  # the login expired
+    registered = viewer is not None and registration_id is not None
+    return CardView(event=event, user=viewer, registered=registered)
 
 
 @dataclass(frozen=True)
