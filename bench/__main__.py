@@ -13,7 +13,14 @@ from bench import scenarios
 from bench.harness import TOKEN
 from bot.emulator import BotAPIEmulator
 
-ALL = ["P1"]
+ALL = ["P1", "P2", "P3", "P4", "P5"]
+FUNCTIONS = {
+    "P1": scenarios.p1_throughput,
+    "P2": scenarios.p2_ticket_drop,
+    "P3": scenarios.p3_reminder_fanout,
+    "P4": scenarios.p4_big_database,
+    "P5": scenarios.p5_logins_vs_browsing,
+}
 
 
 async def run(only: list[str], quick: bool) -> list[scenarios.Row]:
@@ -22,10 +29,20 @@ async def run(only: list[str], quick: bool) -> list[scenarios.Row]:
     rows: list[scenarios.Row] = []
     try:
         with tempfile.TemporaryDirectory(prefix="eventbot-bench-") as tmp:
+            users = list(range(900, 1000))
+            for user in users:
+                emulator.add_user(user, f"E{user}")
+            echo = await scenarios.echo_rate(emulator, users, 40 if quick else 100)
+            rows.append(
+                scenarios.Row(
+                    "base", "bare PTB 22 echo bot, default settings", f"{echo:.0f} upd/s",
+                    "baseline of this run", None,
+                )
+            )  # fmt: skip
+            print(f"  echo baseline: {echo:.0f} updates/s", flush=True)
             for bench_id in only:
                 started = time.perf_counter()
-                function = {"P1": scenarios.p1_throughput}[bench_id]
-                rows += await function(emulator, Path(tmp), quick=quick)
+                rows += await FUNCTIONS[bench_id](emulator, Path(tmp), quick=quick, echo=echo)
                 print(f"  {bench_id} done in {time.perf_counter() - started:.0f} s", flush=True)
     finally:
         await emulator.close()
