@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-import bcrypt
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -21,6 +19,7 @@ from bot.menu import set_default_menu
 from bot.reminders import schedule
 from bot.send_limiter import SendLimiter
 from bot.services import reminders as reminder_rows
+from bot.services.passwords import hash_password
 from bot.update_processor import PerChatUpdateProcessor
 from db.session import Database
 
@@ -127,9 +126,7 @@ async def stop_polling(app: EventBotApp) -> None:
 async def _post_init(app: EventBotApp) -> None:
     deps: Deps = app.bot_data[DEPS_KEY]
     rounds = deps.settings.bcrypt_rounds
-    deps.dummy_hash = await asyncio.to_thread(
-        bcrypt.hashpw, b"dummy-password", bcrypt.gensalt(rounds)
-    )
+    deps.dummy_hash = await hash_password("dummy-password", rounds=rounds)
     async with deps.db.read() as session:
         unconfirmed = await reminder_rows.count_unconfirmed(session)
     if unconfirmed:

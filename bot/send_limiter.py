@@ -31,7 +31,14 @@ class SendLimiter(AIORateLimiter):
         server_retries: int = 3,
         backoff: float = 0.5,
     ) -> None:
-        super().__init__(overall_max_rate=messages_per_second, max_retries=max_retries)
+        # One token refilled every 1/rate seconds: an even pace. A bucket of `rate` tokens (PTB's
+        # default shape) lets a full second's worth out at once, which Telegram's sliding-window
+        # flood control answers with 429s (seen in the P3 benchmark).
+        super().__init__(
+            overall_max_rate=1 if messages_per_second else 0,
+            overall_time_period=1 / messages_per_second if messages_per_second else 1,
+            max_retries=max_retries,
+        )
         self.server_retries = server_retries
         self.backoff = backoff
 

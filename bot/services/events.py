@@ -125,12 +125,13 @@ class EventPage:
 
 
 _UPCOMING = (
-    select(Event, func.count().over().label("total"))
+    select(Event)
     .where(Event.starts_at > bindparam("now"))
     .order_by(Event.starts_at.desc(), Event.id.desc())
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
 )
+_COUNT_UPCOMING = select(func.count()).where(Event.starts_at > bindparam("now"))
 
 
 async def upcoming_page(
@@ -138,20 +139,15 @@ async def upcoming_page(
 ) -> EventPage:
     """Upcoming events, latest date first as the contract says, ``page_size`` at a time.
 
-    One query: the page's rows carry the total (a window count). Only a page past the end,
-    which has no rows to carry it, costs a second query, then the last page is shown.
+    The count walks only the ``starts_at`` index (a window count over the page query made
+    SQLite read every upcoming row: 100,000 events cost tens of milliseconds, P4 benchmark).
     """
-    page = max(page, 0)
-    params = {"now": now, "offset": page * page_size, "limit": page_size}
-    rows = (await session.execute(_UPCOMING, params)).all()
-    if not rows and page > 0:
-        total = await session.scalar(select(func.count(Event.id)).where(Event.starts_at > now))
-        last = max(0, -(-(total or 0) // page_size) - 1)
-        rows = (await session.execute(_UPCOMING, {**params, "offset": last * page_size})).all()
-        page = last
-    total = rows[0].total if rows else 0
+    total = await session.scalar(_COUNT_UPCOMING, {"now": now}) or 0
     pages = max(1, -(-total // page_size))
-    return EventPage(events=[row.Event for row in rows], page=page, pages=pages, total=total)
+    page = min(max(page, 0), pages - 1)
+    params = {"now": now, "offset": page * page_size, "limit": page_size}
+    rows = await session.scalars(_UPCOMING, params)
+    return EventPage(events=list(rows), page=page, pages=pages, total=total)
 
 
 async def get_event(session: AsyncSession, *, event_id: int) -> Event:
