@@ -23,7 +23,7 @@ POLL_JOB = "reminders:poll"
 WAKE_JOB = "reminders:wake"
 LOCK_KEY = "reminders:lock"
 BATCH = 200
-WORKERS = 4
+WORKERS = 8
 MAX_RETRY_AFTER_WAITS = 3
 
 

@@ -22,6 +22,7 @@ from bot.handlers.common import (
 )
 from bot.reminders import wake_dispatcher
 from bot.services import accounts, booking, events
+from bot.services.errors import EventFull
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -89,6 +90,15 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
     app_deps = deps(context)
     clock_now = now(context)
     offsets = app_deps.settings.reminder_offsets
+    # A full event is refused from a lock-free read, so a crowd pressing Register on a sold-out
+    # event does not queue for the write lock. The seat itself is only ever taken by the
+    # guarded decrement below; this read can only turn people away from a full event.
+    async with app_deps.db.read() as session:
+        view = await events.card_view(
+            session, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
+        )
+    if view.user is not None and not view.registered and view.event.seats_left == 0:
+        raise EventFull()
     async with app_deps.db.write() as session:
         user = await accounts.require_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
