@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate-check setup setup-dev clean
+.PHONY: run test lint migrate-check bench setup setup-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ migrate-check: setup-dev
 	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic upgrade head
 	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic check
 	rm -f .ci-migrate.db
+
+## bench: the benchmarks (P1-P5) against the local emulator; prints one table (~5 min)
+bench: setup-dev
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
