@@ -54,30 +54,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_chats))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-    )
-    timeout = settings.telegram_timeout
-    builder = (
-        builder.request(
-            AiohttpRequest(
-                connection_pool_size=settings.concurrent_chats + 8,
-                read_timeout=timeout,
-                write_timeout=timeout,
-                connect_timeout=timeout,
-                pool_timeout=timeout,
-            )
-        )
+        .request(_request(settings, pool=settings.concurrent_chats + 8))
         # getUpdates has its own pool: on shutdown PTB cancels the long poll and at once calls
         # getUpdates again to confirm the offset, which must not wait for the cancelled call
-        .get_updates_request(
-            AiohttpRequest(
-                connection_pool_size=2,
-                read_timeout=timeout,
-                write_timeout=timeout,
-                connect_timeout=timeout,
-                pool_timeout=timeout,
-            )
-        )
-        .rate_limiter(SendLimiter(messages_per_second=settings.send_rate_limit))  # type: ignore[arg-type]
+        .get_updates_request(_request(settings, pool=2))
+        .rate_limiter(SendLimiter(messages_per_second=settings.send_rate_limit))
     )
     app: EventBotApp = builder.build()  # type: ignore[assignment]
     app.bot_data[DEPS_KEY] = deps
@@ -88,6 +69,18 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     return app
+
+
+def _request(settings: Settings, *, pool: int) -> AiohttpRequest:
+    """A Bot API connection pool with TELEGRAM_TIMEOUT for every phase of a call."""
+    timeout = settings.telegram_timeout
+    return AiohttpRequest(
+        connection_pool_size=pool,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        connect_timeout=timeout,
+        pool_timeout=timeout,
+    )
 
 
 async def start_polling(app: EventBotApp, *, poll_timeout: int = 10) -> None:

@@ -62,17 +62,21 @@ def wake_dispatcher(job_queue: JobQueue[Any] | None) -> None:
 
 async def dispatch_job(context: BotContext) -> None:
     """JobQueue callback: send what is due, then sleep until the next reminder falls due."""
-    lock: asyncio.Lock = context.bot_data.setdefault(LOCK_KEY, asyncio.Lock())
-    async with lock:
+    async with _dispatch_lock(context.bot_data):
         await dispatch_due(context.bot, context.deps)
         await _wake_at_next_due(context)
 
 
 async def dispatch_now(app: EventBotApp) -> DispatchStats:
     """Send what is due right now and wait for it (the sandbox's clock jumps use this)."""
-    lock: asyncio.Lock = app.bot_data.setdefault(LOCK_KEY, asyncio.Lock())
-    async with lock:
+    async with _dispatch_lock(app.bot_data):
         return await dispatch_due(app.bot, app.bot_data[DEPS_KEY])
+
+
+def _dispatch_lock(bot_data: dict[Any, Any]) -> asyncio.Lock:
+    """One dispatch at a time per process (claims stay safe across processes regardless)."""
+    lock: asyncio.Lock = bot_data.setdefault(LOCK_KEY, asyncio.Lock())
+    return lock
 
 
 async def _wake_at_next_due(context: BotContext) -> None:

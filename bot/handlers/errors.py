@@ -26,13 +26,14 @@ async def on_error(update: object, context: BotContext) -> None:
         where = "polling" if update is None else "handling an update"
         log.warning("Telegram API trouble while %s: %s", where, error)
         return
-    if _database_busy(error):
+    busy = _database_busy(error)
+    if busy:
         log.warning("database busy while handling an update: %s", error)
     else:
         log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    text = texts.BUSY_TRY_AGAIN if _database_busy(error) else texts.SOMETHING_WENT_WRONG
+    text = texts.BUSY_TRY_AGAIN if busy else texts.SOMETHING_WENT_WRONG
     try:
         if update.callback_query is not None:
             try:

@@ -22,7 +22,7 @@ from bot.handlers.common import (
 )
 from bot.reminders import wake_dispatcher
 from bot.services import accounts, booking, events
-from bot.services.errors import EventFull
+from bot.services.errors import EventFull, NotLoggedIn
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -93,16 +93,17 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
     # A full event is refused from a lock-free read, so a crowd pressing Register on a sold-out
     # event does not queue for the write lock. The seat itself is only ever taken by the
     # guarded decrement below; this read can only turn people away from a full event.
+    # The same read gives the viewer and the event's title and date for the confirmation.
     async with app_deps.db.read() as session:
         view = await events.card_view(
             session, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
         )
-    if view.user is not None and not view.registered and view.event.seats_left == 0:
+    user, event = view.user, view.event
+    if user is None:
+        raise NotLoggedIn()
+    if not view.registered and event.seats_left == 0:
         raise EventFull()
     async with app_deps.db.write() as session:
-        user = await accounts.require_user(
-            session, telegram_user_id=user_id_of(update), now=clock_now
-        )
         await booking.register(
             session,
             user=user,
@@ -111,7 +112,6 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
             now=clock_now,
             reminder_offsets=offsets,
         )
-        event = await events.get_event(session, event_id=event_id)
     log.info("account %s registered for event %s", user.id, event_id)
     await answer(update, texts.REGISTERED_TOAST)
     wake_dispatcher(context.job_queue)
