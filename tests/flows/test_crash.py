@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
 from bot.reminders import WORKERS
-from bot.services import accounts, booking, events
+from bot.services import accounts, booking
 from db.models import Event, Registration, Reminder, ReminderStatus, Role
 from tests.conftest import TOKEN, Sessions
-from tests.services.factories import FAST_HASH
+from tests.services.factories import make_event, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = 500
@@ -71,39 +71,15 @@ async def seed_people(
 ) -> tuple[int, list[int]]:
     """A manager's event and ``count`` customers logged in from their own Telegram chats."""
     now = datetime.now(UTC)
+    boss = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=now)
+    event = await make_event(
+        sessions, boss, now=now, capacity=min(count, 100_000), starts_in=timedelta(hours=1)
+    )
+    chat_ids = list(range(10_000, 10_000 + count))
+    customers = [await make_user(sessions, f"p{i}@example.com", now=now) for i in range(count)]
     async with sessions.begin() as session:
-        boss = await accounts.create_user(
-            session,
-            name="Boss",
-            email="boss@example.com",
-            password_hash=FAST_HASH,
-            role=Role.MANAGER,
-            now=now,
-        )
-        event = await events.create_event(
-            session,
-            manager=boss,
-            draft=events.EventDraft(
-                title="Jazz night",
-                description="Live.",
-                location="Hall",
-                starts_at=now + timedelta(hours=1),
-                capacity=min(count, 100_000),
-            ),
-            now=now,
-        )
-        chat_ids = []
-        for i in range(count):
-            chat_id = 10_000 + i
+        for i, (chat_id, user) in enumerate(zip(chat_ids, customers, strict=True)):
             emulator.add_user(chat_id, f"P{i}")
-            user = await accounts.create_user(
-                session,
-                name=f"P{i}",
-                email=f"p{i}@example.com",
-                password_hash=FAST_HASH,
-                role=Role.CUSTOMER,
-                now=now,
-            )
             await accounts.start_session(
                 session,
                 telegram_user_id=chat_id,
@@ -112,7 +88,6 @@ async def seed_people(
                 now=now,
                 ttl=timedelta(days=1),
             )
-            chat_ids.append(chat_id)
     return event.id, chat_ids  # fmt: skip
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from bot.services import accounts, booking
-from db.models import Role
+from bot.services import booking
 from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
-from tests.services.factories import FAST_HASH
+from tests.services.factories import make_user
 
 # a short client time-out so "Telegram took too long" costs little test time
 FAST = {"telegram_timeout": 0.5}
@@ -25,6 +24,17 @@ SLOW = 1.0  # emulator delay that exceeds it
 def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Every ERROR record: an unhandled exception would show up here."""
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def customer_with_an_event(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> Person:
+    """A bot with the short time-out, a manager's event, and Ann signed up as a customer."""
+    await start_bot(**FAST)
+    await manager_with_event(emulator, clock)
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    return ann
 
 
 FAULTS = [
@@ -47,10 +57,7 @@ async def test_booking_flow_recovers_from_api_errors(
     method: str,
     fault: dict[str, int],
 ) -> None:
-    await start_bot(**FAST)
-    await manager_with_event(emulator, clock)
-    ann = Person(emulator, 1001, "Ann")
-    await ann.sign_up("ann@example.com", "customer-secret")
+    ann = await customer_with_an_event(start_bot, emulator, clock)
     caplog.clear()
     emulator.inject_fault(method, **fault)
     listing = await ann.ask("/events", "Upcoming events")
@@ -71,10 +78,7 @@ async def test_a_slow_telegram_is_survived(
     caplog: pytest.LogCaptureFixture,
     method: str,
 ) -> None:
-    await start_bot(**FAST)
-    await manager_with_event(emulator, clock)
-    ann = Person(emulator, 1001, "Ann")
-    await ann.sign_up("ann@example.com", "customer-secret")
+    ann = await customer_with_an_event(start_bot, emulator, clock)
     caplog.clear()
     before = len(emulator.bot_messages(ann.chat_id))
     emulator.inject_fault(method, status=None, delay=SLOW)
@@ -117,29 +121,19 @@ async def test_reminders_survive_api_errors_and_arrive_exactly_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await start_bot(**FAST)
-    boss = await manager_with_event(emulator, clock, capacity=30)
-    now = datetime.now(UTC)
+    await manager_with_event(emulator, clock, capacity=30)
     people = [Person(emulator, 5000 + i, f"P{i}") for i in range(30)]
-    async with sessions.begin() as session:
-        event_id = 1
-        for person in people:
-            user = await accounts.create_user(
-                session,
-                name=person.name,
-                email=f"{person.name.lower()}@example.com",
-                password_hash=FAST_HASH,
-                role=Role.CUSTOMER,
-                now=now,
-            )
+    for person in people:
+        user = await make_user(sessions, f"{person.name.lower()}@example.com", now=clock.now())
+        async with sessions.begin() as session:
             await booking.register(
                 session,
                 user=user,
-                event_id=event_id,
+                event_id=1,
                 chat_id=person.chat_id,
                 now=clock.now(),
                 reminder_offsets=(timedelta(hours=24),),
             )
-    assert boss is not None
     caplog.clear()
     emulator.inject_fault("sendMessage", status=500, times=2)
     emulator.inject_fault("sendMessage", status=429, retry_after=1)
