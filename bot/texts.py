@@ -18,6 +18,7 @@ from bot.services.events import (
     EventPage,
 )
 from bot.services.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES
+from bot.services.views import Account, ShownEvent
 from db.models import Event, Role, User
 
 EVENTS_PAGE_SIZE = 5
@@ -295,7 +296,7 @@ def _short_when(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local.day} {local:%b %H:%M}"
 
 
-def seats(event: Event) -> str:
+def seats(event: ShownEvent) -> str:
     """Seats left, or that it is full."""
     if event.seats_left == 0:
         return "full"
@@ -339,7 +340,7 @@ def event_list_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup |
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def event_card(event: Event, tz: ZoneInfo, *, registered: bool) -> str:
+def event_card(event: ShownEvent, tz: ZoneInfo, *, registered: bool) -> str:
     """An event's details."""
     status = "\n\n✅ <b>You're registered.</b>" if registered else ""
     return (
@@ -352,7 +353,7 @@ def event_card(event: Event, tz: ZoneInfo, *, registered: bool) -> str:
 
 
 def event_card_keyboard(
-    event: Event, *, user: User | None, registered: bool, started: bool
+    event: ShownEvent, *, user: Account | None, registered: bool, started: bool
 ) -> InlineKeyboardMarkup:
     """Register / Cancel for customers, Attendees for managers, and a way back."""
     rows: list[list[InlineKeyboardButton]] = []
@@ -386,7 +387,7 @@ def _human(offset: timedelta) -> str:
     return f"{int(offset.total_seconds())} seconds"
 
 
-def registered_message(event: Event, tz: ZoneInfo, offsets: Sequence[timedelta]) -> str:
+def registered_message(event: ShownEvent, tz: ZoneInfo, offsets: Sequence[timedelta]) -> str:
     """Confirmation after taking a seat."""
     remind = reminder_phrase(offsets)
     tail = f"\nI'll remind you {remind} before it starts." if remind else ""

@@ -33,9 +33,9 @@ MY_PATTERN = re.compile(r"^my:0$")
 
 async def _show_page(update: Update, context: BotContext, page_number: int) -> None:
     tz = deps(context).settings.tz
-    async with deps(context).db.read() as session:
+    async with deps(context).db.query() as conn:
         page = await events.upcoming_page(
-            session, now=now(context), page=page_number, page_size=texts.EVENTS_PAGE_SIZE
+            conn, now=now(context), page=page_number, page_size=texts.EVENTS_PAGE_SIZE
         )
     await edit_or_say(update, texts.event_list(page, tz), texts.event_list_keyboard(page, tz))
 
@@ -56,9 +56,9 @@ async def _render_card(update: Update, context: BotContext, event_id: int) -> No
     """Show an event card as this user should see it (buttons depend on role and seat)."""
     app_deps = deps(context)
     clock_now = now(context)
-    async with app_deps.db.read() as session:
+    async with app_deps.db.query() as conn:
         view = await events.card_view(
-            session, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
+            conn, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
         )
     event, user, registered = view.event, view.user, view.registered
     tz = app_deps.settings.tz
@@ -94,9 +94,9 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
     # event does not queue for the write lock. The seat itself is only ever taken by the
     # guarded decrement below; this read can only turn people away from a full event.
     # The same read gives the viewer and the event's title and date for the confirmation.
-    async with app_deps.db.read() as session:
+    async with app_deps.db.query() as conn:
         view = await events.card_view(
-            session, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
+            conn, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
         )
     user, event = view.user, view.event
     if user is None:

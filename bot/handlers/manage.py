@@ -143,9 +143,9 @@ async def _pick_event(update: Update, context: BotContext, page_number: int) -> 
     if not await _check_manager(update, context):
         return
     await answer(update)
-    async with deps(context).db.read() as session:
+    async with deps(context).db.query() as conn:
         page = await events.upcoming_page(
-            session, now=now(context), page=page_number, page_size=texts.EVENTS_PAGE_SIZE
+            conn, now=now(context), page=page_number, page_size=texts.EVENTS_PAGE_SIZE
         )
     tz = deps(context).settings.tz
     await edit_or_say(update, texts.attendee_picker(page), texts.attendee_picker_keyboard(page, tz))

@@ -17,6 +17,7 @@ from bot.services.errors import (
     ManagersDontRegister,
     NotRegistered,
 )
+from bot.services.views import Account
 from db.models import Event, Registration, Reminder, Role, User
 
 
@@ -33,7 +34,7 @@ async def is_registered(session: AsyncSession, *, user_id: int, event_id: int) -
 async def register(
     session: AsyncSession,
     *,
-    user: User,
+    user: Account,
     event_id: int,
     chat_id: int,
     now: datetime,

@@ -7,9 +7,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.services.errors import EventNotFound, InvalidInput
+from bot.services.views import EVENT_COLUMNS, EventInfo, Viewer
 from db.models import Event, Registration, TelegramAccount, User
 
 MAX_TITLE_CHARS = 100
@@ -118,36 +119,52 @@ async def create_event(
 class EventPage:
     """One page of upcoming events."""
 
-    events: list[Event]
+    events: list[EventInfo]
     page: int
     pages: int
     total: int
 
 
+_TOTAL_UPCOMING = select(func.count()).where(Event.starts_at > bindparam("now"))
+# The page and the number of upcoming events in one statement: a single statement is its own
+# consistent read, so Database.query() needs no transaction around it. The count walks only
+# the starts_at index (a window count made SQLite read every upcoming row: 100,000 events
+# cost tens of milliseconds, benchmark P4); SQLite evaluates the uncorrelated subquery once.
 _UPCOMING = (
-    select(Event)
+    select(*EVENT_COLUMNS, _TOTAL_UPCOMING.scalar_subquery().label("total"))
     .where(Event.starts_at > bindparam("now"))
     .order_by(Event.starts_at.desc(), Event.id.desc())
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
 )
-_COUNT_UPCOMING = select(func.count()).where(Event.starts_at > bindparam("now"))
 
 
 async def upcoming_page(
-    session: AsyncSession, *, now: datetime, page: int, page_size: int
+    conn: AsyncConnection, *, now: datetime, page: int, page_size: int
 ) -> EventPage:
     """Upcoming events, latest date first as the contract says, ``page_size`` at a time.
 
-    The count walks only the ``starts_at`` index (a window count over the page query made
-    SQLite read every upcoming row: 100,000 events cost tens of milliseconds, P4 benchmark).
+    A page past the end shows the last page (the list may have shrunk since the button was
+    drawn); that case costs a second query, the common one a single statement.
     """
-    total = await session.scalar(_COUNT_UPCOMING, {"now": now}) or 0
+    page = max(page, 0)
+    rows = (await conn.execute(_UPCOMING, _page_params(now, page, page_size))).all()
+    total = int(rows[0].total) if rows else await _count_upcoming(conn, now)
     pages = max(1, -(-total // page_size))
-    page = min(max(page, 0), pages - 1)
-    params = {"now": now, "offset": page * page_size, "limit": page_size}
-    rows = await session.scalars(_UPCOMING, params)
-    return EventPage(events=list(rows), page=page, pages=pages, total=total)
+    if page > pages - 1:
+        page = pages - 1
+        if total:
+            rows = (await conn.execute(_UPCOMING, _page_params(now, page, page_size))).all()
+    events = [EventInfo.from_row(row._mapping) for row in rows]
+    return EventPage(events=events, page=page, pages=pages, total=total)
+
+
+async def _count_upcoming(conn: AsyncConnection, now: datetime) -> int:
+    return (await conn.scalar(_TOTAL_UPCOMING, {"now": now})) or 0
+
+
+def _page_params(now: datetime, page: int, page_size: int) -> dict[str, object]:
+    return {"now": now, "offset": page * page_size, "limit": page_size}
 
 
 async def get_event(session: AsyncSession, *, event_id: int) -> Event:
@@ -162,13 +179,20 @@ async def get_event(session: AsyncSession, *, event_id: int) -> Event:
 class CardView:
     """An event as one Telegram user sees it: who they are (if logged in), and their seat."""
 
-    event: Event
-    user: User | None
+    event: EventInfo
+    user: Viewer | None
     registered: bool
 
 
 _CARD = (
-    select(Event, User, TelegramAccount.session_expires_at, Registration.id)
+    select(
+        *EVENT_COLUMNS,
+        User.id.label("viewer_id"),
+        User.name.label("viewer_name"),
+        User.role.label("viewer_role"),
+        TelegramAccount.session_expires_at,
+        Registration.id.label("registration_id"),
+    )
     .select_from(Event)
     .outerjoin(TelegramAccount, TelegramAccount.telegram_user_id == bindparam("telegram_user_id"))
     .outerjoin(User, User.id == TelegramAccount.user_id)
@@ -181,20 +205,19 @@ _CARD = (
 
 
 async def card_view(
-    session: AsyncSession, *, event_id: int, telegram_user_id: int, now: datetime
+    conn: AsyncConnection, *, event_id: int, telegram_user_id: int, now: datetime
 ) -> CardView:
-    """Event, viewer and seat in one query (the card is the busiest screen)."""
-    row = (
-        await session.execute(_CARD, {"event_id": event_id, "telegram_user_id": telegram_user_id})
-    ).first()
+    """Event, viewer and seat in one statement (the card is the busiest screen)."""
+    result = await conn.execute(_CARD, {"event_id": event_id, "telegram_user_id": telegram_user_id})
+    row = result.first()
     if row is None:
         raise EventNotFound()
-    event, user, expires_at, registration_id = row
-    viewer: User | None = user
-    if viewer is not None and (expires_at is None or expires_at <= now):
-        viewer = None  # the login expired
-    registered = viewer is not None and registration_id is not None
-    return CardView(event=event, user=viewer, registered=registered)
+    expires_at = row.session_expires_at
+    viewer = None
+    if row.viewer_id is not None and expires_at is not None and expires_at > now:
+        viewer = Viewer(id=row.viewer_id, name=row.viewer_name, role=row.viewer_role)
+    registered = viewer is not None and row.registration_id is not None
+    return CardView(event=EventInfo.from_row(row._mapping), user=viewer, registered=registered)
 
 
 @dataclass(frozen=True)
