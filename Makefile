@@ -27,7 +27,7 @@ test: setup-dev
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot db
+	$(BIN)/mypy bot db bench
 
 ## migrate-check: upgrade head -> downgrade base -> upgrade head, then alembic check
 migrate-check: setup-dev

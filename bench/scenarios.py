@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench.harness import BotProcess, percentile, timed
 from bench.seed import PASSWORD, Seeder
+from bot.config import Settings
 from bot.emulator import BotAPIEmulator, ChatMessage
 
 
@@ -39,6 +40,11 @@ def eventbot(emulator: BotAPIEmulator, database_url: str, **env: str) -> BotProc
 def echo_bot(emulator: BotAPIEmulator) -> BotProcess:
     """The bare PTB echo bot."""
     return BotProcess(emulator, ["bench.echo_bot"], {})
+
+
+def _answered(emulator: BotAPIEmulator, chat_id: int, seen: int) -> Callable[[], bool]:
+    """True once the bot has written to ``chat_id`` after the first ``seen`` events."""
+    return lambda: any(e.message.chat_id == chat_id for e in emulator.events[seen:])
 
 
 def _api_writes(emulator: BotAPIEmulator) -> int:
@@ -115,20 +121,25 @@ async def p1_throughput(
     for user in users:
         emulator.add_user(user, f"U{user}")
     per_user = 8 if quick else 20
+    default = Settings.model_fields["concurrent_chats"].default
+
+    def mark(chats: int) -> str:
+        return " (the default)" if chats == default else ""
+
     rows = []  # compared with the echo baseline measured at the start of this run
-    best: tuple[float, int] | None = None
+    rates: dict[int, float] = {}
     for chats in [1, 4, 8, 16, 32]:
-        rate = await browse_rate(emulator, seeder.url, users, per_user, chats)
+        rates[chats] = rate = await browse_rate(emulator, seeder.url, users, per_user, chats)
         rows.append(
-            Row("P1", f"EventBot browsing, CONCURRENT_CHATS={chats}", f"{rate:.0f} upd/s "
-                f"({rate / echo:.2f}× echo)", "", None)
+            Row("P1", f"EventBot browsing, CONCURRENT_CHATS={chats}{mark(chats)}",
+                f"{rate:.0f} upd/s ({rate / echo:.2f}× echo)", "", None)
         )  # fmt: skip
-        if best is None or rate > best[0]:
-            best = (rate, chats)
-    assert best is not None
+    best = max(rates, key=rates.__getitem__)
+    ratio = rates[default] / echo
     rows.append(
-        Row("P1", f"EventBot browsing at its best setting ({best[1]} chats)",
-            f"{best[0] / echo:.2f}× echo", "≥ 0.8× echo", best[0] / echo >= 0.8)
+        Row("P1", f"EventBot browsing as shipped (CONCURRENT_CHATS={default})",
+            f"{ratio:.2f}× echo (best: {rates[best] / echo:.2f}× at {best})",
+            "≥ 0.8× echo", ratio >= 0.8)
     )  # fmt: skip
     return rows
 
@@ -304,7 +315,7 @@ async def p4_big_database(
                     emulator.send_text(viewer, action)
                 else:
                     emulator.press(viewer, message, action)
-                await emulator.wait_until(lambda n=seen: len(emulator.events) > n, 30)
+                await emulator.wait_until(_answered(emulator, viewer, seen), 30)
                 sink.append((emulator.events[seen].at - start) * 1000)
         rss = bot.peak_rss_mb()
     finally:
@@ -369,9 +380,7 @@ async def p5_logins_vs_browsing(
             seen = len(emulator.events)
             sent = time.monotonic()
             emulator.press(browser, message, pages[len(latencies) % 2])
-            await emulator.wait_until(
-                lambda n=seen: any(e.message.chat_id == browser for e in emulator.events[n:]), 30
-            )
+            await emulator.wait_until(_answered(emulator, browser, seen), 30)
             done = next(e.at for e in emulator.events[seen:] if e.message.chat_id == browser)
             latencies.append((done - sent) * 1000)
         login_seconds = time.monotonic() - started
@@ -380,6 +389,7 @@ async def p5_logins_vs_browsing(
     p99 = percentile(latencies, 99)
     return [
         Row("P5", f"paging /events while 20 log in (bcrypt 12, {login_seconds:.1f} s of logins)",
-            f"{len(latencies)} pages: p50 {percentile(latencies, 50):.0f} ms, p99 {p99:.0f} ms",
+            f"{len(latencies)} pages: p50 {percentile(latencies, 50):.0f} ms, p99 {p99:.0f} ms, "
+            f"max {max(latencies):.0f} ms",
             "p99 < 150 ms", p99 < 150),
     ]  # fmt: skip

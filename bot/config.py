@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
     reminder_poll_seconds: float = Field(default=30.0, gt=0)
     send_rate_limit: float = Field(default=30.0, ge=0)
-    concurrent_chats: int = Field(default=32, ge=1, le=256)
+    concurrent_chats: int = Field(default=16, ge=1, le=256)
     telegram_timeout: float = Field(default=10.0, gt=0, le=300)
     database_busy_timeout: float = Field(default=5.0, ge=0, le=300)
     log_level: str = "INFO"

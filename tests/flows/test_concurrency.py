@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot.emulator import BotAPIEmulator
 from bot.services import accounts
-from bot.update_processor import PerChatUpdateProcessor
+from bot.update_processor import PerChatUpdateProcessor, off_worker
 from db.models import Role
 from tests.conftest import BotFactory, Sessions
 from tests.people import Person
@@ -25,8 +25,9 @@ async def test_events_is_answered_while_others_log_in(
     emulator: BotAPIEmulator,
     sessions: Sessions,
 ) -> None:
-    # production cost: each login spends ~0.25 s in bcrypt
-    await start_bot(bcrypt_rounds=12)
+    # production cost: each login spends ~0.25 s in bcrypt; fewer workers than logins, since
+    # a login waiting for the bcrypt threads gives its worker back (off_worker)
+    await start_bot(bcrypt_rounds=12, concurrent_chats=2)
     slow_hash = bcrypt.hashpw(b"customer-secret", bcrypt.gensalt(12))
     async with sessions.begin() as session:
         for i in range(LOGINS):
@@ -99,3 +100,74 @@ async def test_processor_keeps_each_chats_order_and_runs_chats_in_parallel() -> 
     assert all(ids == sorted(ids) for ids in seen.values())
     assert sum(len(ids) for ids in seen.values()) == 200
     assert most_at_once == 4  # chats overlap, never more than the worker count
+
+
+async def test_an_update_waiting_off_worker_lets_other_chats_run() -> None:
+    processor = PerChatUpdateProcessor(workers=1)
+    hashing = asyncio.Event()
+    done: list[str] = []
+
+    async def login() -> None:
+        async with off_worker():
+            hashing.set()
+            await asyncio.sleep(0.2)  # stands in for the bcrypt threads
+        done.append("login")
+
+    async def browse() -> None:
+        done.append("browse")
+
+    first = asyncio.create_task(processor.process_update(_update(1, 1), login()))
+    await hashing.wait()
+    await asyncio.wait_for(processor.process_update(_update(2, 2), browse()), 0.1)
+    await first
+    assert done == ["browse", "login"]
+
+    # the same chat still waits for its own earlier update
+    order: list[int] = []
+
+    async def step(n: int) -> None:
+        async with off_worker():
+            await asyncio.sleep(0.01 * (3 - n))
+        order.append(n)
+
+    steps = [processor.process_update(_update(10 + n, 5), step(n)) for n in range(3)]
+    await asyncio.gather(*(asyncio.create_task(s) for s in steps))
+    assert order == [0, 1, 2]
+
+
+async def test_off_worker_keeps_the_worker_count_when_cancelled() -> None:
+    processor = PerChatUpdateProcessor(workers=1)
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        async with off_worker():
+            entered.set()
+            await asyncio.sleep(10)
+
+    async def busy() -> None:
+        await release.wait()
+
+    victim = asyncio.create_task(processor.process_update(_update(1, 1), slow()))
+    await entered.wait()
+    holder = asyncio.create_task(processor.process_update(_update(2, 2), busy()))
+    await asyncio.sleep(0.01)
+    victim.cancel()  # off worker: it now waits to take a worker back, which `busy` holds
+    await asyncio.sleep(0.01)
+    victim.cancel()  # and is cancelled while waiting for it
+    release.set()
+    await holder
+    await asyncio.gather(victim, return_exceptions=True)
+    running = 0
+    most = 0
+
+    async def count() -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    counted = [processor.process_update(_update(20 + n, 20 + n), count()) for n in range(5)]
+    await asyncio.gather(*counted)
+    assert most == 1  # still exactly one worker: nothing was released twice
