@@ -38,9 +38,10 @@ migrate-check: setup-dev
 	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic check
 	rm -f .ci-migrate.db
 
-## bench: the benchmarks (P1-P5) against the local emulator; prints one table (~5 min)
+## bench: the benchmarks (P1-P5) against the local emulator, then the per-operation costs
 bench: setup-dev
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.micro
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -29,10 +29,9 @@ async def run(only: list[str], quick: bool) -> list[scenarios.Row]:
     rows: list[scenarios.Row] = []
     try:
         with tempfile.TemporaryDirectory(prefix="eventbot-bench-") as tmp:
-            users = list(range(900, 1000))
-            for user in users:
+            for user in scenarios.ECHO_USERS:
                 emulator.add_user(user, f"E{user}")
-            echo = await scenarios.echo_rate(emulator, users, 40 if quick else 100)
+            echo = await scenarios.echo_rate(emulator, scenarios.ECHO_USERS, 40 if quick else 100)
             rows.append(
                 scenarios.Row(
                     "base", "bare PTB 22 echo bot, default settings", f"{echo:.0f} upd/s",

@@ -37,6 +37,10 @@ def eventbot(emulator: BotAPIEmulator, database_url: str, **env: str) -> BotProc
     return BotProcess(emulator, ["bot", "run"], {**base, **env})
 
 
+# the Telegram users the echo baseline talks to (added to the emulator by bench.__main__)
+ECHO_USERS = list(range(900, 1000))
+
+
 def echo_bot(emulator: BotAPIEmulator) -> BotProcess:
     """The bare PTB echo bot."""
     return BotProcess(emulator, ["bench.echo_bot"], {})
@@ -135,11 +139,20 @@ async def p1_throughput(
                 f"{rate:.0f} upd/s ({rate / echo:.2f}× echo)", "", None)
         )  # fmt: skip
     best = max(rates, key=rates.__getitem__)
-    ratio = rates[default] / echo
+    # The verdict: the shipped setting and the echo bot measured back to back, three times,
+    # so that a machine that speeds up or slows down during the run moves both alike.
+    ratios = []
+    for _ in range(3):
+        baseline = await echo_rate(emulator, ECHO_USERS, 40 if quick else 100)
+        shipped = await browse_rate(emulator, seeder.url, users, per_user, default)
+        ratios.append(shipped / baseline)
+    ratios.sort()
     rows.append(
-        Row("P1", f"EventBot browsing as shipped (CONCURRENT_CHATS={default})",
-            f"{ratio:.2f}× echo (best: {rates[best] / echo:.2f}× at {best})",
-            "≥ 0.8× echo", ratio >= 0.8)
+        Row("P1", f"EventBot browsing as shipped (CONCURRENT_CHATS={default}), 3 runs each "
+            "back to back with the echo bot",
+            f"median {ratios[1]:.2f}× echo (runs {ratios[0]:.2f}–{ratios[2]:.2f}; sweep best: "
+            f"{rates[best] / echo:.2f}× at {best})",
+            "≥ 0.8× echo", ratios[1] >= 0.8)
     )  # fmt: skip
     return rows
 
