@@ -46,6 +46,12 @@ class BotProcess:
         )
         await self.emulator.wait_until(lambda: self.emulator.calls["getUpdates"] > polls, 60)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the bot process has used so far (Linux /proc)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> float:
         """Resident memory of the bot process now."""
         assert self.process is not None

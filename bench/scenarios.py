@@ -55,8 +55,26 @@ def _api_writes(emulator: BotAPIEmulator) -> int:
     return emulator.calls["sendMessage"] + emulator.calls["editMessageText"]
 
 
-async def echo_rate(emulator: BotAPIEmulator, users: list[int], per_user: int) -> float:
-    """Updates per second of the echo bot for ``per_user`` messages from each user."""
+@dataclass
+class Rate:
+    """How fast a bot served a batch of updates, and the CPU it spent on each."""
+
+    per_second: float
+    cpu_ms: float  # CPU time of the bot process per update served
+
+    def __str__(self) -> str:
+        return f"{self.per_second:.0f} upd/s, {self.cpu_ms:.2f} ms CPU/update"
+
+
+async def _serve(bot: BotProcess, emulator: BotAPIEmulator, total: int, before: int) -> Rate:
+    """Wait until ``total`` more writes than ``before`` reached the emulator."""
+    cpu = bot.cpu_seconds()
+    seconds = await timed(emulator, lambda: _api_writes(emulator) >= before + total)
+    return Rate(total / seconds, (bot.cpu_seconds() - cpu) * 1000 / total)
+
+
+async def echo_rate(emulator: BotAPIEmulator, users: list[int], per_user: int) -> Rate:
+    """How fast the echo bot answers ``per_user`` messages from each user."""
     bot = echo_bot(emulator)
     await bot.start()
     try:
@@ -64,15 +82,13 @@ async def echo_rate(emulator: BotAPIEmulator, users: list[int], per_user: int) -
             emulator.send_text(user, "warm-up")
         before = _api_writes(emulator)
         await timed(emulator, lambda: _api_writes(emulator) >= before + len(users))
-        total = len(users) * per_user
         before = _api_writes(emulator)
         for i in range(per_user):
             for user in users:
                 emulator.send_text(user, f"message {i}")
-        seconds = await timed(emulator, lambda: _api_writes(emulator) >= before + total)
+        return await _serve(bot, emulator, len(users) * per_user, before)
     finally:
         await bot.stop()
-    return total / seconds
 
 
 def _browse_cycle(emulator: BotAPIEmulator, user: int, message: ChatMessage, event: int) -> int:
@@ -87,8 +103,8 @@ def _browse_cycle(emulator: BotAPIEmulator, user: int, message: ChatMessage, eve
 
 async def browse_rate(
     emulator: BotAPIEmulator, database_url: str, users: list[int], cycles: int, chats: int
-) -> float:
-    """Updates per second of EventBot for the browsing mix."""
+) -> Rate:
+    """How fast EventBot serves the browsing mix."""
     bot = eventbot(emulator, database_url, CONCURRENT_CHATS=str(chats))
     await bot.start()
     try:
@@ -102,10 +118,9 @@ async def browse_rate(
             for user in users:
                 # events 2..39 in turn (40 exist; the card shows event and event + 1)
                 total += _browse_cycle(emulator, user, messages[user], 2 + (cycle * 2) % 38)
-        seconds = await timed(emulator, lambda: _api_writes(emulator) >= before + total)
+        return await _serve(bot, emulator, total, before)
     finally:
         await bot.stop()
-    return total / seconds
 
 
 async def p1_throughput(
@@ -133,10 +148,11 @@ async def p1_throughput(
     rows = []  # compared with the echo baseline measured at the start of this run
     rates: dict[int, float] = {}
     for chats in [1, 4, 8, 16, 32]:
-        rates[chats] = rate = await browse_rate(emulator, seeder.url, users, per_user, chats)
+        rate = await browse_rate(emulator, seeder.url, users, per_user, chats)
+        rates[chats] = rate.per_second
         rows.append(
             Row("P1", f"EventBot browsing, CONCURRENT_CHATS={chats}{mark(chats)}",
-                f"{rate:.0f} upd/s ({rate / echo:.2f}× echo)", "", None)
+                f"{rate} ({rate.per_second / echo:.2f}× echo)", "", None)
         )  # fmt: skip
     best = max(rates, key=rates.__getitem__)
     # The verdict: the shipped setting and the echo bot measured back to back, three times,
@@ -145,7 +161,7 @@ async def p1_throughput(
     for _ in range(3):
         baseline = await echo_rate(emulator, ECHO_USERS, 40 if quick else 100)
         shipped = await browse_rate(emulator, seeder.url, users, per_user, default)
-        ratios.append(shipped / baseline)
+        ratios.append(shipped.per_second / baseline.per_second)
     ratios.sort()
     rows.append(
         Row("P1", f"EventBot browsing as shipped (CONCURRENT_CHATS={default}), 3 runs each "
