@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sqlite3
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,13 @@ from db.models import Event, Registration, TelegramAccount, User
 from db.session import Database
 
 PAGE_SIZE = 5
+
+
+def seeder_time(moment: datetime) -> str:
+    """A datetime as db.types.UTCDateTime stores it in SQLite."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 ROUNDS = 3000
 
 
@@ -91,14 +99,25 @@ async def database_reads(path: Path) -> list[tuple[str, float]]:
         async with db.query() as conn:
             await events.card_view(conn, event_id=3, telegram_user_id=1000, now=now)
 
+    raw = sqlite3.connect(path, isolation_level=None)
+    compiled = events._UPCOMING.compile(db.engine.sync_engine)
+    raw_sql = str(compiled)
+    raw_params = {**params, "now": seeder_time(now)}
+    positions = [raw_params[name] for name in compiled.positiontup or ()]
+
+    async def sqlite_page() -> None:
+        raw.execute(raw_sql, positions).fetchall()
+
     try:
         return [
+            ("/events page: the same SQL on sqlite3 directly", await _per_call(sqlite_page)),
             ("/events page: ORM Session, count + page (before)", await _per_call(orm_page)),
             ("/events page: Core via Database.query(), one statement", await _per_call(core_page)),
             ("event card: ORM Session (before)", await _per_call(orm_card)),
             ("event card: Core via Database.query()", await _per_call(core_card)),
         ]
     finally:
+        raw.close()
         await db.dispose()
 
 
