@@ -17,7 +17,6 @@ from bot.menu import set_chat_menu
 from bot.services import accounts, lockout
 from bot.services.errors import BadCredentials, EmailTaken, InvalidInput, LoginLocked
 from bot.services.passwords import hash_password, password_problem
-from bot.update_processor import off_worker
 from db.models import Role, User
 
 NAME, EMAIL, PASSWORD, ROLE, CODE = range(5)
@@ -99,8 +98,7 @@ async def signup_password(update: Update, context: BotContext) -> int:
         await say(update, texts.password_rejected(problem))
         return PASSWORD
     draft = _draft(context, "signup")
-    async with off_worker():
-        draft["hash"] = await hash_password(password, rounds=deps(context).settings.bcrypt_rounds)
+    draft["hash"] = await hash_password(password, rounds=deps(context).settings.bcrypt_rounds)
     await say(
         update,
         "🔒 Got it, and deleted your message.\n\n" + texts.SIGNUP_ASK_ROLE,
@@ -220,10 +218,9 @@ async def login_password(update: Update, context: BotContext) -> int:
         async with app_deps.db.read() as session:
             await lockout.ensure_not_locked(session, email=email, now=now(context))
             candidate = await accounts.find_by_email(session, email=email)
-        async with off_worker():
-            user = await accounts.check_password(
-                candidate, password=password, dummy_hash=app_deps.dummy_hash
-            )
+        user = await accounts.check_password(
+            candidate, password=password, dummy_hash=app_deps.dummy_hash
+        )
     except LoginLocked as exc:
         await say(update, texts.login_locked(exc.until, now(context)))
         return END

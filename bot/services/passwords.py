@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import bcrypt
 
+from bot.worker_slot import off_worker
+
 T = TypeVar("T")
 MIN_PASSWORD_BYTES = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt's own limit; bcrypt 5 raises beyond it
@@ -39,7 +41,9 @@ def _bcrypt_pool() -> ThreadPoolExecutor:
 
 
 async def _in_pool(function: Callable[..., T], *args: Any) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_bcrypt_pool(), function, *args)
+    """Run ``function`` in the bcrypt pool; an update waiting for it gives its worker back."""
+    async with off_worker():
+        return await asyncio.get_running_loop().run_in_executor(_bcrypt_pool(), function, *args)
 
 
 async def hash_password(password: str, *, rounds: int) -> bytes:
