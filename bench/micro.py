@@ -20,23 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from telegram import Bot, Update
 
-from bench.seed import Seeder
+from bench.seed import Seeder, stored_time
 from bot.aiohttp_request import slim_reply
 from bot.services import events
 from db.models import Event, Registration, TelegramAccount, User
 from db.session import Database
 
 PAGE_SIZE = 5
-
-
-def seeder_time(moment: datetime) -> str:
-    """A datetime as db.types.UTCDateTime stores it in SQLite."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 ROUNDS = 3000
 
 
@@ -50,7 +43,6 @@ async def _per_call(work: Callable[[], Awaitable[Any]], rounds: int = ROUNDS) ->
 
 
 # the reads as they were before Database.query(): ORM entities through a Session
-_ORM_COUNT = select(func.count()).where(Event.starts_at > bindparam("now"))
 _ORM_PAGE = (
     select(Event)
     .where(Event.starts_at > bindparam("now"))
@@ -84,7 +76,7 @@ async def database_reads(path: Path) -> list[tuple[str, float]]:
 
     async def orm_page() -> None:
         async with db.read() as session:
-            await session.scalar(_ORM_COUNT, {"now": now})
+            await session.scalar(events._TOTAL_UPCOMING, {"now": now})
             list(await session.scalars(_ORM_PAGE, params))
 
     async def orm_card() -> None:
@@ -102,7 +94,7 @@ async def database_reads(path: Path) -> list[tuple[str, float]]:
     raw = sqlite3.connect(path, isolation_level=None)
     compiled = events._UPCOMING.compile(db.engine.sync_engine)
     raw_sql = str(compiled)
-    raw_params = {**params, "now": seeder_time(now)}
+    raw_params = {**params, "now": stored_time(now)}
     positions = [raw_params[name] for name in compiled.positiontup or ()]
 
     async def sqlite_page() -> None:

@@ -20,7 +20,8 @@ def password_hash(rounds: int) -> bytes:
     return _HASH_CACHE[rounds]
 
 
-def _ts(moment: datetime) -> str:
+def stored_time(moment: datetime) -> str:
+    """A datetime as db.types.UTCDateTime stores it in SQLite."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -38,8 +39,8 @@ class Seeder:
     def users(self, first_id: int, count: int, *, rounds: int = 4, role: str = "customer") -> None:
         """Accounts first_id.. with the same password; Telegram id = account id, logged in."""
         pw = password_hash(rounds)
-        created = _ts(self.now)
-        expires = _ts(self.now + timedelta(days=30))
+        created = stored_time(self.now)
+        expires = stored_time(self.now + timedelta(days=30))
         self.db.executemany(
             "INSERT INTO users (id, name, email, password_hash, role, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -67,11 +68,11 @@ class Seeder:
                     f"Event {i}",
                     "A benchmark event with a description of ordinary length.",
                     "Main hall",
-                    _ts(start + timedelta(hours=i - first_id)),
+                    stored_time(start + timedelta(hours=i - first_id)),
                     capacity,
                     capacity,
                     creator,
-                    _ts(self.now),
+                    stored_time(self.now),
                 )
                 for i in range(first_id, first_id + count)
             ),
@@ -80,7 +81,7 @@ class Seeder:
 
     def registrations(self, pairs: list[tuple[int, int]], *, reminder_due: datetime | None) -> None:
         """(user, event) seats, seats_left kept right, optionally one reminder each."""
-        created = _ts(self.now)
+        created = stored_time(self.now)
         self.db.executemany(
             "INSERT INTO registrations (user_id, event_id, chat_id, created_at) "
             "VALUES (?, ?, ?, ?)",
@@ -94,7 +95,7 @@ class Seeder:
             self.db.execute(
                 "INSERT INTO reminders (registration_id, offset_seconds, due_at, status, attempts) "
                 "SELECT id, 86400, ?, 'pending', 0 FROM registrations",
-                (_ts(reminder_due),),
+                (stored_time(reminder_due),),
             )
         self.db.commit()
 
