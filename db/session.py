@@ -149,9 +149,9 @@ class Database:
         """A connection for Core reads whose every statement stands alone.
 
         For the busiest screens (event list, card): no Session, no ORM objects, and on SQLite
-        no BEGIN/COMMIT, since a single statement is already a consistent read. That is about
-        a third of the CPU of ``read()`` for the same rows (benchmark P1). Use ``read()`` when
-        statements must see one snapshot together.
+        no BEGIN/COMMIT, since a single statement is already a consistent read. That costs
+        less than half the CPU of ``read()`` for the same rows (``python -m bench.micro``).
+        Use ``read()`` when statements must see one snapshot together.
         """
         async with self._queries.connect() as conn:
             yield conn

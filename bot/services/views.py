@@ -1,8 +1,8 @@
 """Read models: plain, frozen copies of rows that the busiest screens render from.
 
 The event list and the event card are most of what a bot like this serves. Loading them as
-ORM objects through a Session cost about three times as much CPU as reading the same rows
-through a bare connection (benchmark P1, README "Performance"), so those two screens read with
+ORM objects through a Session cost more than twice the CPU of reading the same rows through
+a bare connection (``python -m bench.micro``, README "Performance"), so those two screens read with
 SQLAlchemy Core into these dataclasses. Everything that writes keeps using the ORM.
 """
 
