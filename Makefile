@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate-check bench setup setup-dev clean
+.PHONY: run test lint migrate-check bench setup setup-dev clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,8 @@ lint: setup-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot db bench
 
-## migrate-check: upgrade head -> downgrade base -> upgrade head, then alembic check
+## migrate-check: upgrade head -> downgrade base -> upgrade head, then alembic check, on SQLite
+## and on PostgreSQL (a throwaway server, or TEST_POSTGRES_URL's) when it is installed
 migrate-check: setup-dev
 	rm -f .ci-migrate.db
 	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic upgrade head
@@ -37,11 +38,20 @@ migrate-check: setup-dev
 	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic upgrade head
 	DATABASE_URL=sqlite+aiosqlite:///.ci-migrate.db $(BIN)/alembic check
 	rm -f .ci-migrate.db
+	$(BIN)/python -m tests.postgres run --if-available -- sh -ec \
+		'for step in "upgrade head" "downgrade base" "upgrade head" check; do $(BIN)/alembic $$step; done'
 
 ## bench: the benchmarks (P1-P5) against the local emulator, then the per-operation costs
 bench: setup-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.micro
+
+## i18n: after changing any user-facing text, re-extract bot/locales/messages.pot from the code
+## and update each language's .po (I18N_LANGS=en de adds a language); options in pyproject.toml
+I18N_LANGS ?= en
+i18n: setup
+	$(BIN)/pybabel -q extract
+	for lang in $(I18N_LANGS); do $(BIN)/pybabel -q update -l $$lang --init-missing; done
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

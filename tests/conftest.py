@@ -1,7 +1,9 @@
-"""Fixtures: a migrated SQLite database per test, the Bot API emulator, and running bots."""
+"""Fixtures: a migrated SQLite database per test, the Bot API emulator, and running bots;
+a fresh migrated PostgreSQL database per test for the ``postgres``-marked tests."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -17,9 +19,48 @@ from bot.context import EventBotApp
 from bot.emulator import BotAPIEmulator
 from bot.migrate import upgrade_to_head
 from db.session import Database
+from tests import postgres
 
 TOKEN = "123456789:TEST-token"
 INVITE_CODE = "let-me-manage"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``postgres`` marker (deselect with ``-m "not postgres"``)."""
+    config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (tests/postgres.py)")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Admin URL of a PostgreSQL server for this test session.
+
+    ``TEST_POSTGRES_URL`` when set, else a throwaway cluster (tests/postgres.py) started on a
+    unix socket in a temporary directory and stopped after the last test. Tests using it are
+    skipped when PostgreSQL isn't installed, unless ``TEST_REQUIRE_POSTGRES`` is set (CI).
+    """
+    try:
+        with postgres.server() as url:
+            yield url
+    except postgres.PostgresUnavailable as exc:
+        if os.environ.get("TEST_REQUIRE_POSTGRES"):
+            pytest.fail(f"{exc} (TEST_REQUIRE_POSTGRES is set)", pytrace=False)
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+async def postgres_empty_url(postgres_server: str) -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database, dropped after the test."""
+    name = postgres.new_database_name()
+    url = await postgres.create_database(postgres_server, name)
+    yield url
+    await postgres.drop_database(postgres_server, name)
+
+
+@pytest.fixture
+def postgres_url(postgres_empty_url: str) -> str:
+    """A fresh PostgreSQL database brought to head by the real Alembic migrations."""
+    upgrade_to_head(postgres_empty_url)
+    return postgres_empty_url
 
 
 @pytest.fixture
