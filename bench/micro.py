@@ -5,7 +5,7 @@ Prints microseconds of CPU per operation, each measured in this run:
 * reading an /events page and an event card the old way (an ORM Session with a deferred
   transaction) and the shipped way (Core through ``Database.query()``, one statement);
 * PTB parsing a button press whose message carries an /events keyboard, as Telegram sends it
-  and slimmed the way ``bot.aiohttp_request`` slims it, next to a plain text message.
+  and slimmed the way ``bot.transport.aiohttp_request`` slims it, next to a plain text message.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from sqlalchemy import bindparam, select
 from telegram import Bot, Update
 
 from bench.seed import Seeder, stored_time
-from bot.aiohttp_request import slim_reply
 from bot.services import events
+from bot.transport.aiohttp_request import slim_reply
 from db.models import Event, Registration, TelegramAccount, User
 from db.session import Database
 

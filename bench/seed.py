@@ -93,8 +93,9 @@ class Seeder:
         )
         if reminder_due is not None:
             self.db.execute(
-                "INSERT INTO reminders (registration_id, offset_seconds, due_at, status, attempts) "
-                "SELECT id, 86400, ?, 'pending', 0 FROM registrations",
+                "INSERT INTO outbox (kind, chat_id, registration_id, offset_seconds, due_at, "
+                "status, attempts) "
+                "SELECT 'reminder', chat_id, id, 86400, ?, 'pending', 0 FROM registrations",
                 (stored_time(reminder_due),),
             )
         self.db.commit()

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.log_safety import protect_logs
+from bot.transport.log_safety import protect_logs
 
 TOKEN_HELP = (
     "BOT_TOKEN: not set. Talk to @BotFather in Telegram, send /newbot, and put the token it "
@@ -20,7 +20,7 @@ TOKEN_HELP = (
 
 
 def configure_logging(level: str) -> None:
-    """Plain logs to stderr; see bot.log_safety for what is capped and redacted."""
+    """Plain logs to stderr; see bot.transport.log_safety for what is capped and redacted."""
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         level=getattr(logging, level.upper(), logging.INFO),

@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import DEPS_KEY, BotContext, Deps, EventBotApp
-from bot.handlers import auth, errors, events, manage, start
-from bot.log_safety import protect_logs
+from bot.context import BotContext, Deps, EventBotApp
+from bot.forms import engine as forms
+from bot.handlers import (
+    auth,
+    errors,
+    events,
+    login,
+    manage,
+    newevent,
+    sessions,
+    signup,
+    start,
+)
 from bot.menu import set_default_menu
-from bot.reminders import schedule
-from bot.send_limiter import SendLimiter
-from bot.services import reminders as reminder_rows
-from bot.services.passwords import hash_password
-from bot.update_processor import PerChatUpdateProcessor
+from bot.outbox import schedule as schedule_outbox
+from bot.services import outbox
+from bot.services.passwords import PasswordHasher
+from bot.transport.aiohttp_request import AiohttpRequest
+from bot.transport.log_safety import protect_logs
+from bot.transport.offload import offload
+from bot.transport.send_limiter import SendLimiter
+from bot.transport.update_processor import PerChatUpdateProcessor
 from db.session import Database
 
 log = logging.getLogger(__name__)
@@ -37,10 +50,12 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         settings=settings,
         clock=clock or SystemClock(),
         db=Database(settings.database_url, busy_timeout=settings.database_busy_timeout),
+        passwords=PasswordHasher(rounds=settings.bcrypt_rounds, offload=offload),
     )
     api = settings.telegram_api_url
     builder = (
         ApplicationBuilder()
+        .application_class(EventBotApp, kwargs={"deps": deps})
         .token(settings.bot_token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
@@ -61,10 +76,14 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         .rate_limiter(SendLimiter(messages_per_second=settings.send_rate_limit))
     )
     app: EventBotApp = builder.build()  # type: ignore[assignment]
-    app.bot_data[DEPS_KEY] = deps
     start.register(app)
+    forms.register(app)
+    signup.register(app)
+    login.register(app)
     auth.register(app)
+    sessions.register(app)
     events.register(app)
+    newevent.register(app)
     manage.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
@@ -116,23 +135,24 @@ async def stop_polling(app: EventBotApp) -> None:
         await app.post_shutdown(app)
 
 
-async def _post_init(app: EventBotApp) -> None:
-    deps: Deps = app.bot_data[DEPS_KEY]
-    rounds = deps.settings.bcrypt_rounds
-    deps.dummy_hash = await hash_password("dummy-password", rounds=rounds)
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app = cast(EventBotApp, application)
+    deps = app.deps
+    await deps.passwords.warm_up()
     async with deps.db.read() as session:
-        unconfirmed = await reminder_rows.count_unconfirmed(session)
+        unconfirmed = await outbox.count_unconfirmed(session)
     if unconfirmed:
         log.warning(
-            "%d reminders were claimed by a process that stopped before Telegram confirmed them; "
-            "they count as sent and are not repeated",
+            "%d outbox messages were claimed by a process that stopped before Telegram "
+            "confirmed them; they count as sent and are not repeated",
             unconfirmed,
         )
     await set_default_menu(app.bot)
-    schedule(app)
+    schedule_outbox(app)
+    forms.schedule(app)
     log.info("EventBot @%s is up", app.bot.username)
 
 
-async def _post_shutdown(app: EventBotApp) -> None:
-    deps: Deps = app.bot_data[DEPS_KEY]
-    await deps.db.dispose()
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app = cast(EventBotApp, application)
+    await app.deps.db.dispose()

@@ -1,17 +1,21 @@
-"""The typed callback context: handlers reach settings, clock and database through ``ctx.deps``."""
+"""The composition root: the application owns its dependencies, handlers reach them typed.
+
+``Deps`` is built once by ``build_application`` and held by ``EventBotApp`` itself, so
+``bot_data`` stays PTB's; handlers and jobs get it as ``context.deps``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, cast
+from typing import Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.passwords import PasswordHasher
 from db.session import Database
-
-DEPS_KEY = "deps"
 
 
 @dataclass
@@ -21,8 +25,9 @@ class Deps:
     settings: Settings
     clock: Clock
     db: Database
-    # compared against when an email is unknown, so both login failures cost one bcrypt check
-    dummy_hash: bytes = field(default=b"")
+    passwords: PasswordHasher
+    # one outbox dispatch at a time per process (claims stay safe across processes regardless)
+    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -30,15 +35,22 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def deps(self) -> Deps:
-        """The dependencies stored by ``build_application``."""
-        return cast(Deps, self.bot_data[DEPS_KEY])
+        """The dependencies the application was built with."""
+        return cast(EventBotApp, self.application).deps
 
 
-EventBotApp: TypeAlias = Application[
-    ExtBot[None],
-    BotContext,
-    dict[Any, Any],
-    dict[Any, Any],
-    dict[Any, Any],
-    JobQueue[BotContext],
-]
+class EventBotApp(
+    Application[
+        ExtBot[None],
+        BotContext,
+        dict[Any, Any],
+        dict[Any, Any],
+        dict[Any, Any],
+        JobQueue[BotContext],
+    ]
+):
+    """PTB's Application holding EventBot's dependencies (built by ``ApplicationBuilder``)."""
+
+    def __init__(self, *, deps: Deps, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deps = deps

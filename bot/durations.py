@@ -19,7 +19,13 @@ def parse_duration(text: str) -> timedelta:
     for match in _PART.finditer(compact):
         if match.start() != pos:
             break
-        total += timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        digits = match.group(1)
+        try:
+            if len(digits) > 9:
+                raise OverflowError
+            total += timedelta(**{_UNITS[match.group(2)]: int(digits)})
+        except OverflowError:
+            raise ValueError(f"{text!r} is far too long a duration") from None
         pos = match.end()
     if pos != len(compact):
         raise ValueError(f"{text!r} is not a duration like 24h, 30m or 7d")

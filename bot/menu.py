@@ -7,7 +7,7 @@ import logging
 from telegram import Bot, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot import texts
+from bot.ui.menu_commands import commands
 from db.models import Role
 
 log = logging.getLogger(__name__)
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 async def set_default_menu(bot: Bot) -> None:
     """The commands every private chat sees."""
-    await bot.set_my_commands(texts.menu(None), scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(commands(None), scope=BotCommandScopeAllPrivateChats())
 
 
 async def set_chat_menu(bot: Bot, *, chat_id: int, role: Role | None) -> None:
@@ -23,7 +23,7 @@ async def set_chat_menu(bot: Bot, *, chat_id: int, role: Role | None) -> None:
     scope = BotCommandScopeChat(chat_id)
     try:
         if role is Role.MANAGER:
-            await bot.set_my_commands(texts.menu(role), scope=scope)
+            await bot.set_my_commands(commands(role), scope=scope)
         else:
             await bot.delete_my_commands(scope=scope)
     except TelegramError as exc:  # the menu is a convenience; never fail a login over it

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Enum,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -43,8 +46,8 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
 
 
-class ReminderStatus(enum.StrEnum):
-    """Life of a reminder row; ``sending`` is set in the transaction that claims it."""
+class DeliveryStatus(enum.StrEnum):
+    """Life of an outbox row; ``sending`` is set in the transaction that claims it."""
 
     PENDING = "pending"
     SENDING = "sending"
@@ -52,6 +55,13 @@ class ReminderStatus(enum.StrEnum):
     SKIPPED = "skipped"
     EXPIRED = "expired"
     FAILED = "failed"
+
+
+class OutboxKind(enum.StrEnum):
+    """What an outbox row delivers; each kind has its renderer in ``bot.outbox``."""
+
+    REMINDER = "reminder"  # before an event; worded from the event row when it is sent
+    NOTICE = "notice"  # a fixed message named by ``payload["notice"]`` (e.g. a form timed out)
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
@@ -91,6 +101,9 @@ class TelegramAccount(Base):
     )
     session_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # what /sessions shows of this login: since when, and the Telegram name it was made from
+    logged_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_name: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User | None] = relationship(lazy="raise")
 
@@ -133,36 +146,80 @@ class Registration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class Reminder(Base):
-    """A message due before an event; the database row is the truth, the scheduler only wakes."""
+class OutboxMessage(Base):
+    """A message the bot owes someone: the row is the truth, the scheduler only wakes.
 
-    __tablename__ = "reminders"
+    Delivered exactly once: a worker claims a row with a guarded UPDATE (``pending`` ->
+    ``sending``) before calling Telegram. Reminders point at their registration (and go away
+    with it); other kinds carry what they need in ``payload``.
+    """
+
+    __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint(
-            "registration_id", "offset_seconds", name="uq_reminders_registration_offset"
-        ),
-        Index("ix_reminders_status_due_at", "status", "due_at"),
+        UniqueConstraint("registration_id", "offset_seconds", name="uq_outbox_registration_offset"),
+        Index("ix_outbox_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
-    offset_seconds: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind, "outbox_kind"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE")
+    )
+    offset_seconds: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[ReminderStatus] = mapped_column(
-        _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class FormState(Base):
+    """A form a person is filling in (sign-up, login, new event ...): where they are, and the
+    answers so far. Lives here, not in process memory, so it survives restarts and any replica
+    can take the next message. Secrets are never stored: a password is kept as its bcrypt hash.
+    """
+
+    __tablename__ = "forms"
+    __table_args__ = (
+        PrimaryKeyConstraint("chat_id", "user_id", name="pk_forms"),
+        Index("ix_forms_updated_at", "updated_at"),
+    )
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, autoincrement=False)
+    form: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # bumped by every save: a save is a compare-and-set on it, so two replicas can't both advance
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AppState(Base):
+    """Small named values the application keeps between runs (e.g. the sandbox's clock)."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class LoginThrottle(Base):
-    """Consecutive failed logins per email (known or not) and the lock they earned."""
+    """Failed attempts counted against one key, and the lock they earned.
+
+    Keys are ``tg:<telegram user id>`` (each Telegram account), ``email:<address typed>``
+    (known or not, so answers reveal nothing) and ``invite:<telegram user id>``. Failures
+    count within a window from the first one; a quiet window forgets them.
+    """
 
     __tablename__ = "login_throttles"
 
-    # the cleaned email as typed, whether or not an account has it: no enumeration
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -94,7 +94,13 @@ class Person:
         await self.expect("you're logged in")
 
     async def log_in(self, email: str, password: str) -> ChatMessage:
-        """Go through /login; returns the bot's verdict."""
+        """Go through /login; returns the bot's verdict.
+
+        After a wrong password the bot asks for it again; a new attempt cancels that first.
+        """
+        mine = self.emulator.bot_messages(self.chat_id)
+        if mine and "Send the password again" in mine[-1].text:
+            await self.ask("/cancel", "Cancelled")
         await self.ask("/login", "email address of your account")
         await self.ask(email, "your password")
         self.say(password)

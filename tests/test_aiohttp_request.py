@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.transport.aiohttp_request import AiohttpRequest
 
 KEYBOARD = {"inline_keyboard": [[{"text": "Open", "callback_data": "ev:1"}]]}
 BOLD = [{"type": "bold", "offset": 0, "length": 4}]

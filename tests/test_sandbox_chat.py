@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.emulator import BotAPIEmulator
 from bot.sandbox.chat import SandboxChat
@@ -80,11 +83,136 @@ async def test_clock_moves_forward_only(
     bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
     chat, screen = make_chat(bot, emulator, tmp_path)
-    before = bot.app.bot_data["deps"].clock.now()
+    before = bot.app.deps.clock.now()
     await chat.handle(":clock +2h")
-    after = bot.app.bot_data["deps"].clock.now()
+    after = bot.app.deps.clock.now()
     assert 7190 < (after - before).total_seconds() < 7300
     await chat.handle(":clock -1h")
     await chat.handle(":clock next")
     assert "use :clock +1h (forward only)" in screen.getvalue()
     assert "no reminders are pending" in screen.getvalue()
+
+
+def typed(emulator: BotAPIEmulator, chat: SandboxChat) -> list[str]:
+    """What the current person has typed into their chat, oldest first."""
+    return [m.text for m in emulator.chat(chat.current.chat_id) if not m.from_bot]
+
+
+async def test_a_number_is_typed_unless_the_latest_message_has_buttons(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    chat, screen = make_chat(bot, emulator, tmp_path)
+    await chat.handle("/start")
+    assert "[2] 🔑 Log in" in screen.getvalue()
+    await bot.app.bot.send_message(chat.current.chat_id, "How many seats?")
+    await chat.settle()
+    await chat.handle("2")
+    assert typed(emulator, chat)[-1] == "2"
+    assert "pressed" not in screen.getvalue()
+    assert "#2 presses button 2 of the keyboard above" in screen.getvalue()  # the way to press
+    await bot.app.bot.send_message(chat.current.chat_id, "No buttons here either")
+    await chat.settle()
+    await chat.handle("#2")  # the last keyboard shown, however old
+    assert "Alice pressed “🔑 Log in”" in screen.getvalue()
+    assert typed(emulator, chat)[-1] == "2"
+    await chat.handle("#7")
+    assert "there is no button 7" in screen.getvalue()
+
+
+async def test_no_input_crashes_the_sandbox(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    chat, screen = make_chat(bot, emulator, tmp_path)
+    await chat.handle("/start")
+    odd = [
+        "²", "٣", "#", "#x", "#²", "#99999999999", "#" + "9" * 5000, "9" * 5000, "x" * 10_000,
+        "\x00\x07\x1b[2J\x7f", "\u202e1", ":", ": as", ":as " + "x" * 1000, ":clock +",
+        ":clock +99999999999d", ":clock +999999999d", ":clock " + "9" * 5000,
+        ":clock +" + "9" * 5000 + "s",
+    ]  # fmt: skip
+    for line in odd:
+        await chat.handle(line)
+    assert chat.running
+    assert "there is no button 99999999999" in screen.getvalue()
+    assert "the bot's calendar ends in the year 9999" in screen.getvalue()
+    sent = typed(emulator, chat)
+    for line in ("²", "٣", "#", "#x", "#²", "9" * 5000):
+        assert line in sent, line
+    assert "pressed" not in screen.getvalue()
+    assert "sandbox error" not in screen.getvalue()
+
+
+def header_before(screen: str, text: str) -> str:
+    """The header line of the bubble that shows ``text``."""
+    lines = screen.splitlines()
+    index = lines.index(f"│ {text}")
+    return lines[index - 1]
+
+
+async def test_messages_read_later_show_when_they_were_sent(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    chat, screen = make_chat(bot, emulator, tmp_path)
+    clock, zone = bot.app.deps.clock, bot.app.deps.settings.tz
+    await chat.handle(":as bob")
+    bob = chat.current
+    await chat.handle(":as alice")
+    clock.advance(timedelta(days=3))  # the bot's clock runs ahead of the wall clock
+    sent_between = [clock.now()]
+    await bot.app.bot.send_message(bob.chat_id, "psst, Bob")
+    await chat.settle()
+    sent_between.append(clock.now())
+    await chat.handle(":clock +2h")
+    await chat.handle(":as bob")
+    header = header_before(screen.getvalue(), "psst, Bob")
+    shown = {f"EventBot · {t.astimezone(zone):%a %d %b %Y %H:%M}" for t in sent_between}
+    assert any(s in header for s in shown), (header, shown)
+
+
+async def test_a_number_presses_a_card_the_bot_just_edited(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    chat, screen = make_chat(bot, emulator, tmp_path)
+    await chat.handle("/start")
+    welcome = emulator.bot_messages(chat.current.chat_id)[-1]
+    await bot.app.bot.send_message(chat.current.chat_id, "A message without buttons")
+    keyboard = [[InlineKeyboardButton(t, callback_data=d) for t, d in r] for r in welcome.buttons]
+    await bot.app.bot.edit_message_text(
+        "Pick again",
+        chat_id=welcome.chat_id,
+        message_id=welcome.message_id,
+        reply_markup=InlineKeyboardMarkup(keyboard),
+    )
+    await chat.settle()
+    await chat.handle("2")  # the edited card is shown again, at the bottom
+    assert "Alice pressed “🔑 Log in”" in screen.getvalue()
+
+
+async def test_typing_is_hidden_for_every_secret_step_by_the_forms_own_declaration(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    chat, _screen = make_chat(bot, emulator, tmp_path)
+    for line in ["/signup", "Alice", "alice@example.com", "alice-secret"]:
+        await chat.handle(line)
+    assert chat.expects_secret is False  # choosing a role: buttons, nothing secret
+    await chat.handle("2")  # 🛠 Manager
+    assert chat.expects_secret is True
+    await chat.handle("wrong-code")  # the retry's wording has no "I'll delete" in it
+    assert chat.expects_secret is True
+    await chat.handle(":as bob")  # Bob has no form open
+    assert chat.expects_secret is False
+    await chat.handle(":as alice")
+    assert chat.expects_secret is True
+
+
+async def test_the_sandbox_clock_is_kept_in_its_database(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    from bot.clock import ShiftableClock
+    from bot.sandbox.runner import restore_clock
+
+    chat, _screen = make_chat(bot, emulator, tmp_path)
+    await chat.handle(":clock +3h")
+    restarted = ShiftableClock()
+    await restore_clock(bot.app, restarted)
+    assert timedelta(hours=3) <= restarted.offset < timedelta(hours=3, minutes=1)

@@ -1,4 +1,4 @@
-"""Small helpers every handler module uses: dependencies, time, replies, domain-error texts."""
+"""Small helpers every handler module uses: dependencies, time, replies, buttons, refusals."""
 
 from __future__ import annotations
 
@@ -11,25 +11,16 @@ from typing import Any, TypeVar
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot import texts
+from bot import ui
 from bot.context import BotContext, Deps
 from bot.services import errors
+from bot.ui.callbacks import Callback
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, R]]
-
-ERROR_TEXTS: dict[type[errors.DomainError], str] = {
-    errors.NotLoggedIn: texts.LOGIN_FIRST,
-    errors.NotAuthorized: texts.MANAGERS_ONLY,
-    errors.ManagersDontRegister: texts.MANAGERS_DONT_REGISTER,
-    errors.EventNotFound: texts.EVENT_GONE,
-    errors.EventFull: texts.EVENT_FULL,
-    errors.EventPast: texts.EVENT_PAST,
-    errors.AlreadyRegistered: texts.ALREADY_REGISTERED,
-    errors.NotRegistered: texts.NOT_REGISTERED,
-}
+C = TypeVar("C", bound=Callback)
 
 
 def deps(context: BotContext) -> Deps:
@@ -57,7 +48,7 @@ def chat_id_of(update: Update) -> int:
 async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Send a new message into the update's chat."""
     assert update.effective_chat is not None
-    await update.effective_chat.send_message(texts.fit(text), reply_markup=markup)
+    await update.effective_chat.send_message(ui.limits.fit(text), reply_markup=markup)
 
 
 async def edit_or_say(
@@ -67,7 +58,7 @@ async def edit_or_say(
     query = update.callback_query
     if query is not None and query.message is not None and hasattr(query.message, "text"):
         try:
-            await query.edit_message_text(texts.fit(text), reply_markup=markup)
+            await query.edit_message_text(ui.limits.fit(text), reply_markup=markup)
             return
         except BadRequest as exc:  # not a time-out: then the edit may well have happened
             if "not modified" in str(exc).lower():
@@ -87,6 +78,19 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         log.info("callback answer failed: %s", exc)
 
 
+async def pressed(update: Update, kind: type[C]) -> C | None:
+    """The button this press carries, validated (``kind.parse``); None if it isn't one.
+
+    A press whose data has ``kind``'s prefix but doesn't parse (old or forged) is answered
+    with "This button no longer works" here, so the handler just returns.
+    """
+    query = update.callback_query
+    button = kind.parse(query.data) if query is not None else None
+    if button is None:
+        await answer(update, ui.common.stale_button(), alert=True)
+    return button
+
+
 async def refuse(update: Update, text: str) -> None:
     """Tell the user no: an alert for a button, a message otherwise."""
     if update.callback_query is not None:
@@ -102,10 +106,8 @@ def friendly(func: Handler[R]) -> Handler[R | None]:
     async def wrapper(update: Update, context: BotContext) -> R | None:
         try:
             return await func(update, context)
-        except errors.InvalidInput as exc:
-            await refuse(update, str(exc))
         except errors.DomainError as exc:
-            await refuse(update, ERROR_TEXTS.get(type(exc), texts.SOMETHING_WENT_WRONG))
+            await refuse(update, ui.errors.error_text(exc))
         return None
 
     return wrapper

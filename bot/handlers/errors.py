@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from bot import texts
+from bot import ui
 from bot.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ async def on_error(update: object, context: BotContext) -> None:
         log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    text = texts.BUSY_TRY_AGAIN if busy else texts.SOMETHING_WENT_WRONG
+    text = ui.common.busy_try_again() if busy else ui.common.something_went_wrong()
     try:
         if update.callback_query is not None:
             try:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import texts
+from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.handlers.common import (
     answer,
@@ -17,27 +16,28 @@ from bot.handlers.common import (
     edit_or_say,
     friendly,
     now,
+    pressed,
     say,
     user_id_of,
 )
-from bot.reminders import wake_dispatcher
+from bot.outbox import wake_dispatcher
 from bot.services import accounts, booking, events
-from bot.services.errors import EventFull, NotLoggedIn
+from bot.services.errors import EventFull, EventNotFound, NotLoggedIn, NotRegistered
+from bot.ui.callbacks import CardAction, EventCard, EventList, MyEvents
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
-LIST_PATTERN = re.compile(r"^evl:(\d{1,6})$")
-CARD_PATTERN = re.compile(r"^ev:(\d{1,19})(?::(reg|unreg))?$")
-MY_PATTERN = re.compile(r"^my:0$")
 
 
 async def _show_page(update: Update, context: BotContext, page_number: int) -> None:
     tz = deps(context).settings.tz
     async with deps(context).db.query() as conn:
         page = await events.upcoming_page(
-            conn, now=now(context), page=page_number, page_size=texts.EVENTS_PAGE_SIZE
+            conn, now=now(context), page=page_number, page_size=ui.limits.EVENTS_PAGE_SIZE
         )
-    await edit_or_say(update, texts.event_list(page, tz), texts.event_list_keyboard(page, tz))
+    await edit_or_say(
+        update, ui.events.event_list(page, tz), ui.events.event_list_keyboard(page, tz)
+    )
 
 
 async def list_events(update: Update, context: BotContext) -> None:
@@ -47,13 +47,18 @@ async def list_events(update: Update, context: BotContext) -> None:
 
 async def list_page(update: Update, context: BotContext) -> None:
     """Page through the list in place (◀ Prev / Next ▶)."""
-    assert update.callback_query is not None and context.match is not None
+    button = await pressed(update, EventList)
+    if button is None:
+        return
     await answer(update)
-    await _show_page(update, context, int(context.match.group(1)))
+    await _show_page(update, context, button.page)
 
 
-async def _render_card(update: Update, context: BotContext, event_id: int) -> None:
-    """Show an event card as this user should see it (buttons depend on role and seat)."""
+async def _render_card(
+    update: Update, context: BotContext, event_id: int, origin: EventCard | None = None
+) -> None:
+    """Show an event card as this user should see it (buttons depend on role and seat;
+    ``origin``, the press that opened it, says where « goes back to)."""
     app_deps = deps(context)
     clock_now = now(context)
     async with app_deps.db.query() as conn:
@@ -61,34 +66,40 @@ async def _render_card(update: Update, context: BotContext, event_id: int) -> No
             conn, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
         )
     event, user, registered = view.event, view.user, view.registered
+    started = event.starts_at <= clock_now
     tz = app_deps.settings.tz
     await edit_or_say(
         update,
-        texts.event_card(event, tz, registered=registered),
-        texts.event_card_keyboard(
-            event, user=user, registered=registered, started=event.starts_at <= clock_now
+        ui.events.event_card(event, tz, user=user, registered=registered, started=started),
+        ui.events.event_card_keyboard(
+            event, user=user, registered=registered, started=started, origin=origin
         ),
     )
 
 
 @friendly
 async def card_action(update: Update, context: BotContext) -> None:
-    """Open a card, or register / cancel from it."""
-    assert update.callback_query is not None and context.match is not None
-    event_id = events.parse_id(context.match.group(1))
-    action = context.match.group(2)
-    if action is None:
-        await answer(update)
-        await _render_card(update, context, event_id)
-    elif action == "reg":
-        await _register(update, context, event_id)
-    else:
-        await _unregister(update, context, event_id)
+    """Open a card, or register / cancel (after a confirmation) from it."""
+    button = await pressed(update, EventCard)
+    if button is None:
+        return
+    match button.action:
+        case CardAction.OPEN:
+            # look first: a card that doesn't exist answers the press with the reason
+            await _render_card(update, context, button.event_id, button)
+            await answer(update)
+        case CardAction.REGISTER:
+            await _register(update, context, button)
+        case CardAction.UNREGISTER:
+            await _confirm_unregister(update, context, button)
+        case CardAction.UNREGISTER_CONFIRMED:
+            await _unregister(update, context, button)
 
 
-async def _register(update: Update, context: BotContext, event_id: int) -> None:
+async def _register(update: Update, context: BotContext, button: EventCard) -> None:
     app_deps = deps(context)
     clock_now = now(context)
+    event_id = button.event_id
     offsets = app_deps.settings.reminder_offsets
     # A full event is refused from a lock-free read, so a crowd pressing Register on a sold-out
     # event does not queue for the write lock. The seat itself is only ever taken by the
@@ -100,7 +111,14 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
         )
     user, event = view.user, view.event
     if user is None:
-        raise NotLoggedIn()
+        # log in (or sign up) right here; the form brings them back to this card afterwards
+        await answer(update, ui.common.login_first())
+        await say(
+            update,
+            ui.events.log_in_to_register(event),
+            ui.events.log_in_to_register_keyboard(event_id),
+        )
+        return
     if not view.registered and event.seats_left == 0:
         raise EventFull()
     async with app_deps.db.write() as session:
@@ -113,29 +131,51 @@ async def _register(update: Update, context: BotContext, event_id: int) -> None:
             reminder_offsets=offsets,
         )
     log.info("account %s registered for event %s", user.id, event_id)
-    await answer(update, texts.REGISTERED_TOAST)
+    await answer(update, ui.events.registered_toast())
     wake_dispatcher(context.job_queue)
-    await _render_card(update, context, event_id)
+    await _render_card(update, context, event_id, button)
     pending = [o for o in offsets if event.starts_at - o > clock_now]
-    await say(update, texts.registered_message(event, app_deps.settings.tz, pending))
+    await say(update, ui.events.registered_message(event, app_deps.settings.tz, pending))
 
 
-async def _unregister(update: Update, context: BotContext, event_id: int) -> None:
+async def _confirm_unregister(update: Update, context: BotContext, button: EventCard) -> None:
+    """Ask before giving the seat back (one stray tap shouldn't lose it)."""
+    async with deps(context).db.query() as conn:
+        view = await events.card_view(
+            conn, event_id=button.event_id, telegram_user_id=user_id_of(update), now=now(context)
+        )
+    if view.user is None:
+        raise NotLoggedIn()
+    if not view.registered:
+        raise NotRegistered()
+    await answer(update)
+    await edit_or_say(
+        update,
+        ui.events.confirm_unregister(view.event, deps(context).settings.tz),
+        ui.events.confirm_unregister_keyboard(button),
+    )
+
+
+async def _unregister(update: Update, context: BotContext, button: EventCard) -> None:
     app_deps = deps(context)
     clock_now = now(context)
     async with app_deps.db.write() as session:
         user = await accounts.require_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
         )
-        await booking.cancel_registration(session, user=user, event_id=event_id, now=clock_now)
-        event = await events.get_event(session, event_id=event_id)
-    await answer(update, texts.CANCELLED_TOAST)
-    await _render_card(update, context, event_id)
-    await say(update, texts.cancelled_message(event))
+        await booking.cancel_registration(
+            session, user=user, event_id=button.event_id, now=clock_now
+        )
+        event = await events.get_event(session, event_id=button.event_id)
+    await answer(update, ui.events.cancelled_toast())
+    await _render_card(update, context, button.event_id, button)
+    await say(update, ui.events.cancelled_message(event))
 
 
 async def my_events(update: Update, context: BotContext) -> None:
     """List the user's upcoming registrations with buttons to open them."""
+    if update.callback_query is not None and await pressed(update, MyEvents) is None:
+        return
     await answer(update)
     clock_now = now(context)
     async with deps(context).db.read() as session:
@@ -148,16 +188,25 @@ async def my_events(update: Update, context: BotContext) -> None:
             else None
         )
     if mine is None:
-        await say(update, texts.LOGIN_FIRST)
+        await say(update, ui.common.login_first())
         return
     tz = deps(context).settings.tz
-    await say(update, texts.my_events(mine, tz), texts.my_events_keyboard(mine, tz))
+    # a press (« My events, the greeting's button) shows it in place
+    await edit_or_say(update, ui.events.my_events(mine, tz), ui.events.my_events_keyboard(mine, tz))
 
 
 def register(app: EventBotApp) -> None:
     """Add the browsing and booking handlers."""
     app.add_handler(CommandHandler("events", list_events, filters=PRIVATE))
     app.add_handler(CommandHandler("myevents", my_events, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(list_page, pattern=LIST_PATTERN))
-    app.add_handler(CallbackQueryHandler(card_action, pattern=CARD_PATTERN))
-    app.add_handler(CallbackQueryHandler(my_events, pattern=MY_PATTERN))
+    app.add_handler(CallbackQueryHandler(list_page, pattern=EventList.pattern()))
+    app.add_handler(CallbackQueryHandler(card_action, pattern=EventCard.pattern()))
+    app.add_handler(CallbackQueryHandler(my_events, pattern=MyEvents.pattern()))
+
+
+async def show_card(update: Update, context: BotContext, event_id: int) -> None:
+    """Send the event card as a new message (after a login that started from it)."""
+    try:
+        await _render_card(update, context, event_id)
+    except EventNotFound as exc:
+        await say(update, ui.errors.error_text(exc))

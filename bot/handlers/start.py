@@ -14,10 +14,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
+from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.handlers.common import answer, chat_id_of, deps, now, say, user_id_of
-from bot.services import accounts, reminders
+from bot.services import accounts, outbox
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,11 @@ log = logging.getLogger(__name__)
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user with buttons for their next step."""
     async with deps(context).db.write() as session:
-        await reminders.unblock_chat(session, chat_id=chat_id_of(update))
+        await outbox.unblock_chat(session, chat_id=chat_id_of(update))
         user = await accounts.current_user(
             session, telegram_user_id=user_id_of(update), now=now(context)
         )
-    await say(update, texts.welcome(user), texts.welcome_keyboard(user))
+    await say(update, ui.common.welcome(user), ui.common.welcome_keyboard(user))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -38,27 +38,27 @@ async def help_command(update: Update, context: BotContext) -> None:
         user = await accounts.current_user(
             session, telegram_user_id=user_id_of(update), now=now(context)
         )
-    await say(update, texts.help_text(user))
+    await say(update, ui.common.help_text(user))
 
 
 async def cancel_nothing(update: Update, _context: BotContext) -> None:
     """Answer /cancel outside any conversation."""
-    await say(update, texts.NOTHING_TO_CANCEL)
+    await say(update, ui.common.nothing_to_cancel())
 
 
 async def unknown_command(update: Update, _context: BotContext) -> None:
     """Point to /help for commands we don't know."""
-    await say(update, texts.UNKNOWN_COMMAND)
+    await say(update, ui.common.unknown_command())
 
 
 async def unknown_text(update: Update, _context: BotContext) -> None:
     """Point to /help for free text outside a conversation."""
-    await say(update, texts.UNKNOWN_TEXT)
+    await say(update, ui.common.unknown_text())
 
 
 async def stale_button(update: Update, _context: BotContext) -> None:
     """Answer presses of buttons no handler claims (old or forged callback data)."""
-    await answer(update, texts.STALE_BUTTON, alert=True)
+    await answer(update, ui.common.stale_button(), alert=True)
 
 
 async def group_pointer(update: Update, context: BotContext) -> None:
@@ -77,7 +77,7 @@ async def group_pointer(update: Update, context: BotContext) -> None:
                 deleted = True
             except TelegramError as exc:
                 log.info("could not delete a group message in %s: %s", message.chat_id, exc)
-    await say(update, texts.group_pointer(context.bot.username, deleted=deleted))
+    await say(update, ui.common.group_pointer(context.bot.username, deleted=deleted))
     raise ApplicationHandlerStop
 
 

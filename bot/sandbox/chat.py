@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import logging
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.context import DEPS_KEY, Deps, EventBotApp
+from bot.context import Deps, EventBotApp
 from bot.durations import parse_duration
 from bot.emulator import BotAPIEmulator, ChatEvent, ChatMessage
-from bot.reminders import dispatch_now
+from bot.forms.engine import awaiting_secret, sweep_now
+from bot.outbox import dispatch_now
 from bot.sandbox.people import People, SandboxPerson
 from bot.sandbox.render import Output
-from bot.services import reminders
+from bot.services import app_state, outbox
+from bot.services import forms as form_rows
 
 HELP = """Sandbox commands:
   :as NAME        switch to (or create) the person NAME, with their own Telegram chat
@@ -23,10 +27,20 @@ HELP = """Sandbox commands:
   :clock next     jump to the next pending reminder
   :help           this list
   :quit           leave (Ctrl-D too); the database stays as it is
-A number presses that button of the last keyboard shown; any other line is sent as a message."""
+  2               press button 2 of the bot's latest message (sent or edited), if it has buttons
+  #2              press button 2 of the last keyboard shown, even with newer messages below it
+Any other line is sent to the bot as a message, and so is a number when the bot's latest
+message has no buttons (an answer to "How many seats?")."""
 
-SECRET_HINT = "I'll delete your message"
 SETTLE_CAP = 30.0
+# a button number: ASCII digits only ("²".isdigit() is True, int("²") fails), "#" to insist
+BUTTON = re.compile(r"(#?)([0-9]+)")
+MAX_BARE_DIGITS = 3  # longer numbers are answers ("1000" seats), not buttons
+
+# the clock stops ten years before datetime's end: the bot still adds days to "now"
+LAST_DAY = datetime.max.replace(tzinfo=UTC) - timedelta(days=3660)
+
+log = logging.getLogger(__name__)
 
 
 class SandboxChat:
@@ -43,12 +57,13 @@ class SandboxChat:
     ) -> None:
         self.emulator = emulator
         self.app = app
-        self.deps: Deps = app.bot_data[DEPS_KEY]
+        self.deps: Deps = app.deps
         self.output = output
         self.files_dir = files_dir
         self.people = People(emulator)
         self.current: SandboxPerson = self.people.get_or_create(start_as)
         self.running = True
+        self._secret = False
         emulator.event_listeners.append(self._on_event)
         emulator.answer_listeners.append(self._on_answer)
 
@@ -61,9 +76,17 @@ class SandboxChat:
 
     @property
     def expects_secret(self) -> bool:
-        """True when the bot just asked for a password or code (the prompt hides the input)."""
-        messages = self.emulator.bot_messages(self.current.chat_id)
-        return bool(messages) and SECRET_HINT in messages[-1].text
+        """True while the current person's open form waits for a secret answer (a password,
+        an invite code): the prompt hides the typing. Decided by the form's own declaration,
+        read from the database after every exchange (``refresh_secret``)."""
+        return self._secret
+
+    async def refresh_secret(self) -> None:
+        """Read the current person's open form and whether its step is secret."""
+        person = self.current
+        async with self.deps.db.query() as conn:
+            state = await form_rows.load(conn, chat_id=person.chat_id, user_id=person.user_id)
+        self._secret = awaiting_secret(state)
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -72,21 +95,54 @@ class SandboxChat:
         text = line.strip()
         if not text:
             return
-        if text.startswith(":"):
-            await self._command(text)
-            return
-        if text.isdigit() and len(text) <= 3:
-            self._press(int(text))
-        else:
-            self.emulator.send_text(self.current.user_id, line.rstrip("\n"))
-        await self.settle()
+        try:
+            if text.startswith(":"):
+                await self._command(text)
+                return
+            number = self._button_number(text)
+            if number is not None:
+                self._press(number)
+            else:
+                self.emulator.send_text(self.current.user_id, line.rstrip("\n"))
+                self._hint_hash_press(text)
+            await self.settle()
+        except Exception as exc:  # a typo must never end the session
+            log.exception("sandbox input %r failed", text[:200])
+            self.output.info(f"sandbox error: {type(exc).__name__}: {str(exc)[:200]}")
 
-    def _press(self, number: int) -> None:
+    def _button_number(self, text: str) -> str | None:
+        """The digits of a button press (``2`` or ``#2``), or None when ``text`` is a message."""
+        match = BUTTON.fullmatch(text)
+        if match is None:
+            return None
+        insist, digits = match.groups()
+        if insist:
+            return digits
+        latest = self.current.last_shown  # the bubble at the bottom, edits included
+        latest_has_buttons = latest is not None and not latest.deleted and bool(latest.buttons)
+        return digits if latest_has_buttons and len(digits) <= MAX_BARE_DIGITS else None
+
+    def _hint_hash_press(self, text: str) -> None:
+        """A bare number sent as a message while an older keyboard is on screen: say how to
+        press that keyboard's button instead (the number may well have meant it)."""
+        match = BUTTON.fullmatch(text)
         person = self.current
+        if match is None or match.group(1) or not person.keyboard:
+            return
+        digits = match.group(2)
+        if len(digits) <= MAX_BARE_DIGITS and 1 <= int(digits) <= len(person.keyboard):
+            self.output.info(
+                f"sent “{digits}” as a message (the newest message has no buttons); "
+                f"#{digits} presses button {digits} of the keyboard above"
+            )
+
+    def _press(self, digits: str) -> None:
+        person = self.current
+        number = int(digits) if len(digits) <= 6 else 0  # int() refuses over 4300 digits
         if not 1 <= number <= len(person.keyboard) or person.keyboard_message is None:
             shown = len(person.keyboard)
             self.output.info(
-                f"there is no button {number}"
+                f"there is no button {digits if len(digits) <= 20 else digits[:20] + '…'}"
                 + (f" (the last keyboard has 1–{shown})" if shown else " (no keyboard shown)")
             )
             return
@@ -105,6 +161,7 @@ class SandboxChat:
             self._who()
         elif name == "as" and arg:
             self._switch(arg)
+            await self.refresh_secret()
         elif name == "clock":
             await self._clock(arg)
         else:
@@ -125,14 +182,14 @@ class SandboxChat:
         self.current = person
         self.output.info(f"you are now {person.name} (Telegram id {person.user_id})")
         unread, person.unread = person.unread, []
-        for message in unread:
-            self._show(message, edited=message.edits > 0)
+        for entry in unread:
+            self._show(entry.message, edited=entry.edited, at=entry.at)
 
     async def _clock(self, arg: str) -> None:
         clock = self.deps.clock
         if arg == "next":
             async with self.deps.db.read() as session:
-                due = await reminders.next_due_at(session)
+                due = await outbox.next_due_at(session)
             if due is None:
                 self.output.info("no reminders are pending")
                 return
@@ -141,7 +198,12 @@ class SandboxChat:
             try:
                 delta = parse_duration(arg[1:])
             except ValueError as exc:
-                self.output.info(f"{exc}; try :clock +1h")
+                self.output.info(f"{str(exc)[:100]}; try :clock +1h")
+                return
+            except OverflowError:  # more days than a timedelta holds
+                delta = timedelta.max
+            if delta > LAST_DAY - clock.now():
+                self.output.info("that is too far: the bot's calendar ends in the year 9999")
                 return
         elif arg:
             self.output.info("use :clock +1h (forward only) or :clock next")
@@ -154,30 +216,41 @@ class SandboxChat:
             self.output.info("this clock can't be moved")
             return
         advance(delta)
+        async with self.deps.db.write() as session:
+            await app_state.save_clock_offset(session, getattr(clock, "offset", timedelta()))
         self.output.info(f"clock moved forward; the bot's time is now {self._time()}")
+        await sweep_now(self.deps)  # forms left alone past their time out close, and say so
         await dispatch_now(self.app)
         await self.settle()
 
     def _time(self) -> str:
-        local = self.deps.clock.now().astimezone(self.deps.settings.tz)
+        return self._format(self.deps.clock.now())
+
+    def _format(self, moment: datetime) -> str:
+        local = moment.astimezone(self.deps.settings.tz)
         return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
 
     # ---- output --------------------------------------------------------------------------
 
     def _on_event(self, event: ChatEvent) -> None:
+        # the bot's time now, while the bot sends: with a moved clock, the emulator's wall-clock
+        # ChatMessage.date would be off by the clock's offset
+        at = self.deps.clock.now()
         message = event.message
+        owner = self.people.by_chat(message.chat_id)
         if event.kind == "deleted":
             if not message.from_bot and message.chat_id == self.current.chat_id:
                 self.output.info("🔒 the bot deleted your message")
+            elif owner is not None:
+                owner.forget_unread(message)
             return
-        owner = self.people.by_chat(message.chat_id)
         if owner is None:
             return
         if owner is not self.current:
-            owner.unread.append(message)
+            owner.keep_unread(message, at=at, edited=event.kind == "edited")
             self.output.info(f"💬 new message for {owner.name} (:as {owner.name.lower()} to read)")
             return
-        self._show(message, edited=event.kind == "edited")
+        self._show(message, edited=event.kind == "edited", at=at)
 
     def _on_answer(self, answer: dict[str, Any]) -> None:
         if answer.get("user_id") != self.current.user_id or not answer.get("text"):
@@ -185,15 +258,16 @@ class SandboxChat:
         prefix = "⚠ " if answer.get("show_alert") else "↳ "
         self.output.info(prefix + str(answer["text"]))
 
-    def _show(self, message: ChatMessage, *, edited: bool) -> None:
+    def _show(self, message: ChatMessage, *, edited: bool, at: datetime) -> None:
         person = self.people.by_chat(message.chat_id)
         note = None
         if message.document is not None and message.document_bytes is not None:
             note = f"📎 saved to {self._save(message)}"
-        header = f"EventBot · {self._time()}" + (" · edited" if edited else "")
+        header = f"EventBot · {self._format(at)}" + (" · edited" if edited else "")
         self.output.bubble(message, header=header, note=note)
         if person is None:
             return
+        person.last_shown = message
         if message.buttons:
             person.keyboard = [pair for row in message.buttons for pair in row]
             person.keyboard_message = message
@@ -226,5 +300,6 @@ class SandboxChat:
             elif quiet_since is None:
                 quiet_since = loop.time()
             elif loop.time() - quiet_since >= 0.05:
-                return
+                break
             await asyncio.sleep(0.01)
+        await self.refresh_secret()

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
+from bot.context import Deps
 from bot.sandbox.people import telegram_id_for
 from bot.services import accounts, events
-from bot.services.passwords import hash_password
 from db.models import Role, User
-from db.session import Database
 
 
 @dataclass(frozen=True)
@@ -48,12 +46,13 @@ DEMO_EVENTS = (
 )  # fmt: skip
 
 
-async def seed_demo(db: Database, settings: Settings, *, now: datetime) -> bool:
+async def seed_demo(deps: Deps, *, now: datetime) -> bool:
     """Create the demo accounts, log their sandbox people in, add events. False if already there."""
+    db, settings = deps.db, deps.settings
     async with db.read() as session:
         if await accounts.email_taken(session, email=DEMO_ACCOUNTS[0].email):
             return False
-    hashes = [await hash_password(a.password, rounds=settings.bcrypt_rounds) for a in DEMO_ACCOUNTS]
+    hashes = [await deps.passwords.hash(a.password) for a in DEMO_ACCOUNTS]
     async with db.write() as session:
         users: list[User] = []
         for account, password_hash in zip(DEMO_ACCOUNTS, hashes, strict=True):
@@ -73,6 +72,7 @@ async def seed_demo(db: Database, settings: Settings, *, now: datetime) -> bool:
                 user=user,
                 now=now,
                 ttl=settings.session_ttl,
+                telegram_name=f"{account.name} (sandbox)",
             )
             users.append(user)
         manager = users[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.emulator import BotAPIEmulator, ChatMessage
 
@@ -17,6 +18,15 @@ def telegram_id_for(name: str) -> int:
 
 
 @dataclass
+class Unread:
+    """A bot message someone hasn't seen yet, and the bot's time when it arrived."""
+
+    message: ChatMessage
+    at: datetime
+    edited: bool = False
+
+
+@dataclass
 class SandboxPerson:
     """One simulated user: their id, the keyboard numbers refer to, and unread messages."""
 
@@ -24,12 +34,26 @@ class SandboxPerson:
     user_id: int
     keyboard: list[tuple[str, str]] = field(default_factory=list)
     keyboard_message: ChatMessage | None = None
-    unread: list[ChatMessage] = field(default_factory=list)
+    # the bot message shown last (an edit shows a message again, at the bottom)
+    last_shown: ChatMessage | None = None
+    unread: list[Unread] = field(default_factory=list)
 
     @property
     def chat_id(self) -> int:
         """Private chats have the user's id."""
         return self.user_id
+
+    def keep_unread(self, message: ChatMessage, *, at: datetime, edited: bool) -> None:
+        """Remember ``message`` for later; an edit of an unread message keeps its first time."""
+        for entry in self.unread:
+            if entry.message is message:
+                entry.edited = entry.edited or edited
+                return
+        self.unread.append(Unread(message, at, edited))
+
+    def forget_unread(self, message: ChatMessage) -> None:
+        """The bot deleted ``message`` before it was read."""
+        self.unread = [entry for entry in self.unread if entry.message is not message]
 
 
 class People:

@@ -10,11 +10,13 @@ from pathlib import Path
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ShiftableClock
 from bot.config import Settings
+from bot.context import Deps, EventBotApp
 from bot.emulator import BotAPIEmulator
 from bot.migrate import upgrade_to_head
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.demo import DEMO_ACCOUNTS, seed_demo
 from bot.sandbox.render import Output, PlainOutput, RichOutput
+from bot.services import app_state
 
 SANDBOX_TOKEN = "1000001:sandbox-token-never-sent-anywhere"
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sandbox.db"
@@ -61,6 +63,7 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
     settings = settings.model_copy(update={"telegram_api_url": api_url})
     clock = ShiftableClock()
     app = build_application(settings, clock=clock)
+    await restore_clock(app, clock)
     await start_polling(app, poll_timeout=5)
     try:
         chat = SandboxChat(
@@ -75,7 +78,7 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
             f"Telegram emulator at {api_url}. Nothing leaves this machine."
         )
         if demo:
-            await _seed(app.bot_data, settings, clock, output)
+            await _seed(app.deps, settings, clock, output)
         output.info(f"Managers sign up with the invite code: {settings.manager_invite_code}")
         output.info("Type :help for sandbox commands, /help for the bot's. Ctrl-D or :quit leaves.")
         await chat.handle("/start")
@@ -88,14 +91,15 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
     return 0
 
 
-async def _seed(
-    bot_data: dict[str, object], settings: Settings, clock: ShiftableClock, output: Output
-) -> None:
-    from bot.context import DEPS_KEY, Deps
+async def restore_clock(app: EventBotApp, clock: ShiftableClock) -> None:
+    """Put the clock back where the last sandbox run left it (kept in the database), so
+    reminders already sent for that time are not followed by a clock that went back."""
+    async with app.deps.db.read() as session:
+        clock.offset = await app_state.clock_offset(session)
 
-    deps = bot_data[DEPS_KEY]
-    assert isinstance(deps, Deps)
-    created = await seed_demo(deps.db, settings, now=clock.now())
+
+async def _seed(deps: Deps, settings: Settings, clock: ShiftableClock, output: Output) -> None:
+    created = await seed_demo(deps, now=clock.now())
     output.info("demo data created" if created else "demo data already there")
     for account in DEMO_ACCOUNTS:
         output.info(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stringprep
 import unicodedata
 from datetime import datetime, timedelta
 
@@ -16,8 +17,10 @@ from bot.services.errors import (
     InvalidInput,
     NotAuthorized,
     NotLoggedIn,
+    Problem,
 )
-from bot.services.passwords import verify_password
+from bot.services.passwords import PasswordHasher
+from bot.services.text import hidden_character
 from db.models import Role, TelegramAccount, User
 
 MAX_NAME_CHARS = 64
@@ -26,22 +29,65 @@ _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],
 
 
 def clean_name(raw: str) -> str:
-    """Return the trimmed display name or raise InvalidInput."""
+    """Return the trimmed display name or raise InvalidInput (no hidden characters:
+    bot.services.text)."""
     name = " ".join(raw.split())
     if not name:
-        raise InvalidInput("Your name can't be empty.")
+        raise InvalidInput(Problem.NAME_EMPTY)
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidInput(f"Please keep your name under {MAX_NAME_CHARS} characters.")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"} for ch in name):
-        raise InvalidInput("Your name contains characters I can't display.")
+        raise InvalidInput(Problem.NAME_TOO_LONG, limit=MAX_NAME_CHARS)
+    hidden = hidden_character(name)
+    if hidden is not None:
+        raise InvalidInput(Problem.NAME_UNPRINTABLE, codepoint=ord(hidden))
     return name
 
 
 def clean_email(raw: str) -> str:
-    """Return the email lower-cased (uniqueness is case-insensitive) or raise InvalidInput."""
-    email = raw.strip().lower()
+    """The one spelling of an email address, used for sign-up, login and uniqueness, or
+    raise InvalidInput.
+
+    Addresses that look the same are the same account, so the text is normalised before it is
+    checked and compared:
+
+    1. the characters RFC 3454 (stringprep, table B.1) maps to nothing are removed: the soft
+       hyphen, zero-width space / joiner / non-joiner, word joiner, BOM, variation selectors.
+       They are invisible, and the domain's IDNA step removes them anyway; removing them
+       (rather than refusing) lets ``sa\\u00adme@x.org``, pasted from a web page, log into
+       ``same@x.org``;
+    2. NFKC: full-width and other compatibility forms become the plain letters
+       (``ｓame@x.org`` is ``same@x.org``);
+    3. any control or format character still there (direction marks and overrides such as
+       U+202E, tags, NUL ...) is refused with EMAIL_INVISIBLE: what such an address looks
+       like is not what it is, and there is no harmless way to guess what was meant;
+    4. lower case (then NFKC again, so that the result is stable: cleaning it once more
+       changes nothing);
+    5. the domain is IDNA-encoded with Python's own codec (IDNA 2003 with nameprep; no extra
+       dependency, and a behaviour that never changes under stored addresses):
+       ``bücher.de`` is stored as ``xn--bcher-kva.de``, which also shows a look-alike
+       domain (Cyrillic ``а``) to managers for what it is. A domain IDNA refuses (empty or
+       over-long label, forbidden character) is EMAIL_INVALID. Known limit of IDNA 2003:
+       ``ß`` maps to ``ss``. Look-alikes across scripts in the local part (Latin ``a``
+       beside Cyrillic ``а``) stay different addresses: they are different mailboxes.
+
+    migrations/versions/0004 applies a copy of these steps to the stored addresses.
+    """
+    text = "".join(char for char in raw if not stringprep.in_table_b1(char))
+    text = unicodedata.normalize("NFKC", text).strip()
+    hidden = hidden_character("".join(text.split()))  # spaces are EMAIL_INVALID, below
+    if hidden is not None:
+        raise InvalidInput(Problem.EMAIL_INVISIBLE, codepoint=ord(hidden))
+    text = unicodedata.normalize("NFKC", text.lower())
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        raise InvalidInput(Problem.EMAIL_INVALID)
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+        ascii_domain.encode("ascii").decode("idna")  # a bad "xn--" label fails here
+    except UnicodeError:
+        raise InvalidInput(Problem.EMAIL_INVALID) from None
+    email = f"{local}@{ascii_domain}"
     if len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email):
-        raise InvalidInput("That doesn't look like an email address (like name@example.com).")
+        raise InvalidInput(Problem.EMAIL_INVALID)
     return email
 
 
@@ -81,14 +127,14 @@ async def find_by_email(session: AsyncSession, *, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email))
 
 
-async def check_password(user: User | None, *, password: str, dummy_hash: bytes) -> User:
+async def check_password(user: User | None, *, password: str, hasher: PasswordHasher) -> User:
     """Return ``user`` if ``password`` is theirs, else raise BadCredentials.
 
-    An unknown user is checked against ``dummy_hash`` so both failures cost one bcrypt run.
+    An unknown user is checked against a dummy hash so both failures cost one bcrypt run.
     Needs no database: call it outside any transaction (bcrypt takes ~0.25 s and SQLite would
     hold its write lock meanwhile).
     """
-    matches = await verify_password(password, user.password_hash if user else dummy_hash)
+    matches = await hasher.verify(password, user.password_hash if user else None)
     if user is None or not matches:
         raise BadCredentials()
     return user
@@ -102,8 +148,10 @@ async def start_session(
     user: User,
     now: datetime,
     ttl: timedelta,
+    telegram_name: str | None = None,
 ) -> TelegramAccount:
-    """Link this Telegram account to ``user`` until ``now + ttl``."""
+    """Link this Telegram account to ``user`` until ``now + ttl`` (``telegram_name``: how
+    /sessions names this login)."""
     account = await session.get(TelegramAccount, telegram_user_id)
     if account is None:
         account = TelegramAccount(telegram_user_id=telegram_user_id, chat_id=chat_id)
@@ -112,6 +160,8 @@ async def start_session(
     account.user_id = user.id
     account.session_expires_at = now + ttl
     account.blocked_at = None
+    account.logged_in_at = now
+    account.telegram_name = (telegram_name or "")[:200] or None
     await session.flush()
     return account
 

@@ -17,8 +17,9 @@ from bot.services.errors import (
     ManagersDontRegister,
     NotRegistered,
 )
+from bot.services.outbox import reminder_rows
 from bot.services.views import Account
-from db.models import Event, Registration, Reminder, Role, User
+from db.models import Event, OutboxMessage, Registration, Role, User
 
 
 async def is_registered(session: AsyncSession, *, user_id: int, event_id: int) -> bool:
@@ -72,13 +73,13 @@ async def register(
     except IntegrityError as exc:
         raise AlreadyRegistered() from exc
     session.add_all(
-        Reminder(
+        reminder_rows(
             registration_id=registration.id,
-            offset_seconds=int(offset.total_seconds()),
-            due_at=starts_at - offset,
+            chat_id=chat_id,
+            starts_at=starts_at,
+            offsets=reminder_offsets,
+            now=now,
         )
-        for offset in reminder_offsets
-        if starts_at - offset > now
     )
     await session.flush()
     return registration
@@ -101,7 +102,9 @@ async def cancel_registration(
     registration_id = removed.scalar_one_or_none()
     if registration_id is None:
         raise NotRegistered()
-    await session.execute(delete(Reminder).where(Reminder.registration_id == registration_id))
+    await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.registration_id == registration_id)
+    )
     await session.execute(
         update(Event).where(Event.id == event_id).values(seats_left=Event.seats_left + 1)
     )

@@ -1,16 +1,57 @@
-"""Domain errors raised by services and turned into friendly texts by handlers."""
+"""Domain errors raised by services and worded for users by bot.ui.errors.
+
+Services never speak English to users: an error carries a class, and an ``InvalidInput`` a
+``Problem`` code with its numbers (``InvalidInput(Problem.TITLE_TOO_LONG, limit=100,
+length=130)``), so the words can be chosen, and translated, where they are shown.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 
 class DomainError(Exception):
     """Base class: something the user asked for cannot be done."""
 
 
+class Problem(StrEnum):
+    """Why a typed answer is refused (the ``code`` of ``InvalidInput``)."""
+
+    NAME_EMPTY = "name_empty"
+    NAME_TOO_LONG = "name_too_long"  # limit
+    NAME_UNPRINTABLE = "name_unprintable"  # codepoint (of the first refused character)
+    EMAIL_INVALID = "email_invalid"
+    EMAIL_INVISIBLE = "email_invisible"  # codepoint: a control or direction character
+    PASSWORD_TOO_SHORT = "password_too_short"  # limit (bytes)
+    PASSWORD_TOO_LONG = "password_too_long"  # limit (bytes)
+    TITLE_EMPTY = "title_empty"
+    TITLE_TOO_LONG = "title_too_long"  # limit, length
+    TITLE_UNPRINTABLE = "title_unprintable"  # codepoint
+    DESCRIPTION_EMPTY = "description_empty"
+    DESCRIPTION_TOO_LONG = "description_too_long"  # limit, length
+    DESCRIPTION_UNPRINTABLE = "description_unprintable"  # codepoint
+    LOCATION_EMPTY = "location_empty"
+    LOCATION_TOO_LONG = "location_too_long"  # limit, length
+    LOCATION_UNPRINTABLE = "location_unprintable"  # codepoint
+    CAPACITY_NOT_A_NUMBER = "capacity_not_a_number"  # low, high
+    CAPACITY_OUT_OF_RANGE = "capacity_out_of_range"  # low, high
+    START_MALFORMED = "start_malformed"  # not YYYY-MM-DD HH:MM at all
+    START_NO_SUCH_MONTH = "start_no_such_month"  # month
+    START_NO_SUCH_DAY = "start_no_such_day"  # year, month, days (in that month)
+    START_NO_SUCH_HOUR = "start_no_such_hour"  # hour
+    START_NO_SUCH_MINUTE = "start_no_such_minute"  # minute
+    START_IN_THE_PAST = "start_in_the_past"
+    START_TOO_FAR = "start_too_far"  # years
+
+
 class InvalidInput(DomainError):
-    """The user typed something we cannot accept; the message says why."""
+    """The user typed something we cannot accept: ``code`` says why, ``params`` the numbers."""
+
+    def __init__(self, code: Problem, **params: int) -> None:
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
 
 class EmailTaken(DomainError):
@@ -26,10 +67,10 @@ class BadInviteCode(DomainError):
 
 
 class LoginLocked(DomainError):
-    """Too many failed logins for this email; try again after ``until``."""
+    """Too many failed attempts for this account or email; try again after ``until``."""
 
     def __init__(self, until: datetime) -> None:
-        super().__init__(f"locked until {until.isoformat()}")
+        super().__init__(until)
         self.until = until
 
 

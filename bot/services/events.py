@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import asyncio
+import calendar
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.services.errors import EventNotFound, InvalidInput
+from bot.services.errors import EventNotFound, InvalidInput, Problem
+from bot.services.text import hidden_character
 from bot.services.views import EVENT_COLUMNS, EventInfo, Viewer
 from db.models import Event, Registration, TelegramAccount, User
 
@@ -18,69 +24,121 @@ MAX_DESCRIPTION_CHARS = 2000
 MAX_LOCATION_CHARS = 200
 MIN_CAPACITY = 1
 MAX_CAPACITY = 100_000
-DATE_FORMAT = "%Y-%m-%d %H:%M"
-# ids arrive in callback data and can be forged; keep them within a 64-bit signed integer
-MAX_ID = 2**63 - 1
+MAX_YEARS_AHEAD = 5
+# YYYY-MM-DD HH:MM (one or two digits for all but the year); whether the numbers name a real
+# moment is checked after, so that a wrong day or hour gets its own reason
+_START = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2}) ([0-9]{1,2}):([0-9]{1,2})")
 
 
-def _clean_text(raw: str, *, what: str, limit: int, multiline: bool = False) -> str:
-    text = raw.strip() if multiline else " ".join(raw.split())
+def _clean_text(
+    raw: str,
+    *,
+    empty: Problem,
+    too_long: Problem,
+    unprintable: Problem,
+    limit: int,
+    multiline: bool = False,
+) -> str:
+    """Trimmed text others will read: one line with single spaces, or (``multiline``) the
+    lines kept, every line break as ``\n`` and tabs as spaces. Control and format characters
+    are refused (bot.services.text: emoji joiners and tag sequences pass)."""
+    if multiline:
+        text = "\n".join(raw.splitlines()).replace("\t", " ").strip()
+    else:
+        text = " ".join(raw.split())
     if not text:
-        raise InvalidInput(f"The {what} can't be empty.")
+        raise InvalidInput(empty)
     if len(text) > limit:
-        raise InvalidInput(f"The {what} is {len(text)} characters; the limit is {limit}.")
+        raise InvalidInput(too_long, limit=limit, length=len(text))
+    hidden = hidden_character(text, allow="\n" if multiline else "")
+    if hidden is not None:
+        raise InvalidInput(unprintable, codepoint=ord(hidden))
     return text
 
 
 def clean_title(raw: str) -> str:
     """A one-line title of at most MAX_TITLE_CHARS."""
-    return _clean_text(raw, what="title", limit=MAX_TITLE_CHARS)
+    return _clean_text(
+        raw,
+        empty=Problem.TITLE_EMPTY,
+        too_long=Problem.TITLE_TOO_LONG,
+        unprintable=Problem.TITLE_UNPRINTABLE,
+        limit=MAX_TITLE_CHARS,
+    )
 
 
 def clean_description(raw: str) -> str:
     """A description that may span lines, at most MAX_DESCRIPTION_CHARS."""
-    return _clean_text(raw, what="description", limit=MAX_DESCRIPTION_CHARS, multiline=True)
+    return _clean_text(
+        raw,
+        empty=Problem.DESCRIPTION_EMPTY,
+        too_long=Problem.DESCRIPTION_TOO_LONG,
+        unprintable=Problem.DESCRIPTION_UNPRINTABLE,
+        limit=MAX_DESCRIPTION_CHARS,
+        multiline=True,
+    )
 
 
 def clean_location(raw: str) -> str:
     """A one-line location of at most MAX_LOCATION_CHARS."""
-    return _clean_text(raw, what="location", limit=MAX_LOCATION_CHARS)
+    return _clean_text(
+        raw,
+        empty=Problem.LOCATION_EMPTY,
+        too_long=Problem.LOCATION_TOO_LONG,
+        unprintable=Problem.LOCATION_UNPRINTABLE,
+        limit=MAX_LOCATION_CHARS,
+    )
 
 
 def parse_capacity(raw: str) -> int:
     """A whole number of seats between MIN_CAPACITY and MAX_CAPACITY."""
     text = raw.strip().replace("_", "").replace(",", "").replace(" ", "")
     if not text.isascii() or not text.isdigit() or len(text) > 7:
-        raise InvalidInput(
-            f"Please send the number of seats as a whole number from {MIN_CAPACITY} "
-            f"to {MAX_CAPACITY:,}."
-        )
+        raise InvalidInput(Problem.CAPACITY_NOT_A_NUMBER, low=MIN_CAPACITY, high=MAX_CAPACITY)
     value = int(text)
     if not MIN_CAPACITY <= value <= MAX_CAPACITY:
-        raise InvalidInput(f"Capacity must be between {MIN_CAPACITY} and {MAX_CAPACITY:,}.")
+        raise InvalidInput(Problem.CAPACITY_OUT_OF_RANGE, low=MIN_CAPACITY, high=MAX_CAPACITY)
     return value
 
 
 def parse_start(raw: str, *, tz: ZoneInfo, now: datetime) -> datetime:
-    """Read ``YYYY-MM-DD HH:MM`` in ``tz``; it must lie in the future. Returns aware UTC."""
-    text = " ".join(raw.split())
+    """Read ``YYYY-MM-DD HH:MM`` in ``tz``; it must lie in the future. Returns aware UTC.
+
+    Only an answer of another shape is ``START_MALFORMED``; a well-shaped one naming a month,
+    day, hour or minute that doesn't exist says which (``2026-02-30``: February has 28 days).
+    """
+    shape = _START.fullmatch(" ".join(raw.split()))
+    if shape is None:
+        raise InvalidInput(Problem.START_MALFORMED)
+    year, month, day, hour, minute = (int(part) for part in shape.groups())
+    if year < 1:
+        raise InvalidInput(Problem.START_MALFORMED)
+    if not 1 <= month <= 12:
+        raise InvalidInput(Problem.START_NO_SUCH_MONTH, month=month)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise InvalidInput(Problem.START_NO_SUCH_DAY, year=year, month=month, days=days)
+    if hour > 23:
+        raise InvalidInput(Problem.START_NO_SUCH_HOUR, hour=hour)
+    if minute > 59:
+        raise InvalidInput(Problem.START_NO_SUCH_MINUTE, minute=minute)
+    if year > now.year + MAX_YEARS_AHEAD:
+        raise InvalidInput(Problem.START_TOO_FAR, years=MAX_YEARS_AHEAD)
     try:
-        local = datetime.strptime(text, DATE_FORMAT)
-    except ValueError:
-        raise InvalidInput(
-            "Please send the date and time as YYYY-MM-DD HH:MM, for example 2030-05-17 19:30."
-        ) from None
-    starts_at = local.replace(tzinfo=tz).astimezone(now.tzinfo)
+        starts_at = datetime(year, month, day, hour, minute, tzinfo=tz).astimezone(now.tzinfo)
+    except OverflowError:  # 0001-01-01 00:00 east of UTC is before the year 1 in UTC
+        raise InvalidInput(Problem.START_IN_THE_PAST) from None
     if starts_at <= now:
-        raise InvalidInput("That moment has already passed; please pick a time in the future.")
+        raise InvalidInput(Problem.START_IN_THE_PAST)
+    if starts_at > latest_start(now):
+        raise InvalidInput(Problem.START_TOO_FAR, years=MAX_YEARS_AHEAD)
     return starts_at
 
 
-def parse_id(raw: str) -> int:
-    """A positive database id from untrusted text, or raise EventNotFound."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or not 0 < int(raw) <= MAX_ID:
-        raise EventNotFound()
-    return int(raw)
+def latest_start(now: datetime) -> datetime:
+    """How far ahead an event may start: MAX_YEARS_AHEAD years (dates stay far from the
+    calendar's end in every time zone, and nobody plans further)."""
+    return now + timedelta(days=365 * MAX_YEARS_AHEAD + 2)
 
 
 @dataclass(frozen=True)
@@ -99,7 +157,9 @@ async def create_event(
 ) -> Event:
     """Insert an event with all seats free."""
     if draft.starts_at <= now:
-        raise InvalidInput("That moment has already passed; please pick a time in the future.")
+        raise InvalidInput(Problem.START_IN_THE_PAST)
+    if draft.starts_at > latest_start(now):
+        raise InvalidInput(Problem.START_TOO_FAR, years=MAX_YEARS_AHEAD)
     event = Event(
         title=draft.title,
         description=draft.description,
@@ -117,13 +177,17 @@ async def create_event(
 
 @dataclass(frozen=True)
 class EventPage:
-    """One page of upcoming events."""
+    """One page of a list of events (upcoming, current or past)."""
 
     events: list[EventInfo]
     page: int
     pages: int
     total: int
 
+
+# how long after its start an event stays among the current ones in the /attendees picker
+# (events have no end time; the list is wanted at the door and for a while after)
+RECENTLY_STARTED = timedelta(hours=24)
 
 _TOTAL_UPCOMING = select(func.count()).where(Event.starts_at > bindparam("now"))
 # The page and the number of upcoming events in one statement: a single statement is its own
@@ -133,6 +197,15 @@ _TOTAL_UPCOMING = select(func.count()).where(Event.starts_at > bindparam("now"))
 _UPCOMING = (
     select(*EVENT_COLUMNS, _TOTAL_UPCOMING.scalar_subquery().label("total"))
     .where(Event.starts_at > bindparam("now"))
+    .order_by(Event.starts_at, Event.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+# the other side of the same line: events that started at or before "now", most recent first
+_TOTAL_PAST = select(func.count()).where(Event.starts_at <= bindparam("now"))
+_PAST = (
+    select(*EVENT_COLUMNS, _TOTAL_PAST.scalar_subquery().label("total"))
+    .where(Event.starts_at <= bindparam("now"))
     .order_by(Event.starts_at.desc(), Event.id.desc())
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
@@ -142,25 +215,50 @@ _UPCOMING = (
 async def upcoming_page(
     conn: AsyncConnection, *, now: datetime, page: int, page_size: int
 ) -> EventPage:
-    """Upcoming events, latest date first as the contract says, ``page_size`` at a time.
+    """Upcoming events, soonest first, ``page_size`` at a time.
 
     A page past the end shows the last page (the list may have shrunk since the button was
     drawn); that case costs a second query, the common one a single statement.
     """
+    return await _event_page(conn, _UPCOMING, _TOTAL_UPCOMING, now, page, page_size)
+
+
+async def current_page(
+    conn: AsyncConnection, *, now: datetime, page: int, page_size: int
+) -> EventPage:
+    """Events that started less than RECENTLY_STARTED ago or are still to come, soonest
+    first: the /attendees picker, which must not lose an event the moment it starts."""
+    return await _event_page(
+        conn, _UPCOMING, _TOTAL_UPCOMING, now - RECENTLY_STARTED, page, page_size
+    )
+
+
+async def past_page(
+    conn: AsyncConnection, *, now: datetime, page: int, page_size: int
+) -> EventPage:
+    """Events that started RECENTLY_STARTED ago or earlier, most recent first: exactly those
+    current_page leaves out."""
+    return await _event_page(conn, _PAST, _TOTAL_PAST, now - RECENTLY_STARTED, page, page_size)
+
+
+async def _event_page(
+    conn: AsyncConnection,
+    statement: Select[Any],
+    count: Select[Any],
+    now: datetime,
+    page: int,
+    page_size: int,
+) -> EventPage:
     page = max(page, 0)
-    rows = (await conn.execute(_UPCOMING, _page_params(now, page, page_size))).all()
-    total = int(rows[0].total) if rows else await _count_upcoming(conn, now)
+    rows = (await conn.execute(statement, _page_params(now, page, page_size))).all()
+    total = int(rows[0].total) if rows else (await conn.scalar(count, {"now": now})) or 0
     pages = max(1, -(-total // page_size))
     if page > pages - 1:
         page = pages - 1
         if total:
-            rows = (await conn.execute(_UPCOMING, _page_params(now, page, page_size))).all()
+            rows = (await conn.execute(statement, _page_params(now, page, page_size))).all()
     events = [EventInfo.from_row(row._mapping) for row in rows]
     return EventPage(events=events, page=page, pages=pages, total=total)
-
-
-async def _count_upcoming(conn: AsyncConnection, now: datetime) -> int:
-    return (await conn.scalar(_TOTAL_UPCOMING, {"now": now})) or 0
 
 
 def _page_params(now: datetime, page: int, page_size: int) -> dict[str, object]:
@@ -237,28 +335,88 @@ class AttendeePage:
     page: int
     pages: int
     total: int
+    first: int = 0  # how many attendees come before this page (its lines are numbered on)
+
+
+@dataclass(frozen=True)
+class Packing:
+    """How attendees fill pages: a line costs ``cost(number, attendee)`` (``number``: its
+    place in the whole list, from 1) of a page's ``room``. A page takes lines in order while
+    they fit, and at least one, so every attendee is on exactly one page."""
+
+    room: int
+    cost: Callable[[int, Attendee], int]
+
+    @classmethod
+    def per_page(cls, count: int) -> Packing:
+        """``count`` attendees a page, whatever their lines look like."""
+        return cls(room=count, cost=lambda number, attendee: 1)
+
+
+ATTENDEE_CHUNK = 1000  # registrations read per statement while pages are packed
 
 
 async def attendee_page(
-    session: AsyncSession, *, event_id: int, page: int, page_size: int
+    session: AsyncSession,
+    *,
+    event_id: int,
+    page: int,
+    packing: Packing | None = None,
+    page_size: int | None = None,
 ) -> AttendeePage:
-    """The attendees of ``event_id`` in registration order, ``page_size`` at a time."""
+    """Page ``page`` of the attendees of ``event_id``, in registration order, pages filled
+    as ``packing`` says (the screen packs by what fits in one message) or ``page_size`` at
+    a time.
+
+    Pages are packed from the first attendee on, so a page number always means the same
+    attendees (while nobody registers or cancels), Prev and Next included, and the number of
+    pages is known. That reads every registration of the event, ATTENDEE_CHUNK rows per
+    statement by keyset on the registration id (100,000 seats at most), giving other updates
+    the event loop between statements; only one page is kept. A page past the end shows the
+    last page (the list may have shrunk since the button was drawn).
+    """
+    if packing is None:
+        if page_size is None:
+            raise TypeError("attendee_page needs packing or page_size")
+        packing = Packing.per_page(page_size)
     event = await get_event(session, event_id=event_id)
-    total = (
-        await session.scalar(
-            select(func.count(Registration.id)).where(Registration.event_id == event_id)
-        )
-        or 0
-    )
-    pages = max(1, -(-total // page_size))
-    page = min(max(page, 0), pages - 1)
-    rows = await session.execute(
-        select(User.name, User.email)
-        .join(Registration, Registration.user_id == User.id)
-        .where(Registration.event_id == event_id)
-        .order_by(Registration.id)
-        .offset(page * page_size)
-        .limit(page_size)
-    )
-    attendees = [Attendee(name=name, email=email) for name, email in rows]
-    return AttendeePage(event=event, attendees=attendees, page=page, pages=pages, total=total)
+    page = max(page, 0)
+    pages = total = used = first = 0
+    lines: list[Attendee] = []
+    wanted: AttendeePage | None = None
+    async for attendee in _attendees(session, event_id):
+        cost = packing.cost(total + 1, attendee)
+        if lines and used + cost > packing.room:
+            if pages == page:
+                wanted = AttendeePage(event, lines, page, 0, 0, first)
+            pages, lines, used, first = pages + 1, [], 0, total
+        lines.append(attendee)
+        used += cost
+        total += 1
+    if lines and pages == page:
+        wanted = AttendeePage(event, lines, page, 0, 0, first)
+    pages = max(1, pages + (1 if lines else 0))
+    if wanted is None:  # past the end (or nobody registered): the last page
+        wanted = AttendeePage(event, lines, pages - 1, 0, 0, first)
+    return replace(wanted, pages=pages, total=total)
+
+
+async def _attendees(session: AsyncSession, event_id: int) -> AsyncIterator[Attendee]:
+    """Every attendee of ``event_id`` in registration order, read in chunks."""
+    after = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(Registration.id, User.name, User.email)
+                .join(User, User.id == Registration.user_id)
+                .where(Registration.event_id == event_id, Registration.id > after)
+                .order_by(Registration.id)
+                .limit(ATTENDEE_CHUNK)
+            )
+        ).all()
+        for _, name, email in rows:
+            yield Attendee(name=name, email=email)
+        if len(rows) < ATTENDEE_CHUNK:
+            return
+        after = rows[-1][0]
+        await asyncio.sleep(0)  # SQLite runs inline on the loop: let other updates in

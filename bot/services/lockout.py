@@ -1,15 +1,26 @@
-"""Login throttling per email: a few free tries, then a lock that doubles with each failure.
+"""Throttling of guesses (passwords, invite codes): counted before they are checked.
 
-Follows OWASP's advice: the lock is per account (here per email typed, so unknown emails are
-throttled exactly like real ones and the answers reveal nothing), it grows exponentially, it
-is lifted by a successful login or after a quiet day, and the user is told when to retry.
+Follows OWASP's authentication guidance:
+- **Per Telegram account first**: 5 free failures, then a lock that doubles from 30 s up to
+  an hour. That is what stops one guesser, and it can't lock anyone else out.
+- **Per email typed, at a much higher threshold** (20), whoever types it and whether or not
+  an account has it (so the answers reveal nothing): this slows a guesser who spreads over
+  many Telegram accounts, and a stranger needs 20 wrong passwords to delay its owner.
+- **An attempt is reserved before bcrypt runs**: one transaction checks every key's lock and
+  counts the attempt (a conditional upsert that a locked key refuses), so N guesses sent at
+  once cost exactly N attempts and the limit holds however they interleave. A success
+  forgives the keys.
+- **Failures count within a window** (an hour from the first): a quiet hour forgets them, so
+  one failure an hour never adds up to a lock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,55 +28,110 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import LoginLocked
 from db.models import LoginThrottle
 
-FREE_FAILURES = 5
 FIRST_LOCK = timedelta(seconds=30)
 LONGEST_LOCK = timedelta(hours=1)
-FORGET_AFTER = timedelta(days=1)
+WINDOW = timedelta(hours=1)
 
 
-def lock_for(failures: int) -> timedelta | None:
-    """How long ``failures`` consecutive failures lock the email (None: not locked)."""
-    if failures < FREE_FAILURES:
+@dataclass(frozen=True)
+class Limit:
+    """How many failures of one kind are free before locks start."""
+
+    scope: str
+    free: int
+
+    def key(self, value: object) -> str:
+        """The throttle row's key for ``value`` (a Telegram id, an email)."""
+        return f"{self.scope}:{value}"
+
+
+PER_TELEGRAM_ACCOUNT = Limit("tg", 5)
+PER_EMAIL = Limit("email", 20)
+INVITE_CODE = Limit("invite", 5)
+
+Keys = Sequence[tuple[Limit, object]]
+
+
+def lock_for(failures: int, free: int = PER_TELEGRAM_ACCOUNT.free) -> timedelta | None:
+    """How long ``failures`` failures in a window lock the key (None: not locked)."""
+    if failures < free:
         return None
-    doublings = min(failures - FREE_FAILURES, 16)
+    doublings = min(failures - free, 16)
     return min(FIRST_LOCK * (1 << doublings), LONGEST_LOCK)
 
 
-async def ensure_not_locked(session: AsyncSession, *, email: str, now: datetime) -> None:
-    """Raise LoginLocked while ``email`` is locked."""
-    locked_until = await session.scalar(
-        select(LoginThrottle.locked_until).where(LoginThrottle.email == email)
+def login_keys(*, telegram_user_id: int, email: str) -> Keys:
+    """The keys a password guess counts against."""
+    return ((PER_TELEGRAM_ACCOUNT, telegram_user_id), (PER_EMAIL, email))
+
+
+async def ensure_not_locked(session: AsyncSession, *, keys: Keys, now: datetime) -> None:
+    """Raise LoginLocked while any of ``keys`` is locked (a read; counts nothing)."""
+    until = await session.scalar(
+        select(LoginThrottle.locked_until)
+        .where(
+            LoginThrottle.key.in_([limit.key(value) for limit, value in keys]),
+            LoginThrottle.locked_until > now,
+        )
+        .order_by(LoginThrottle.locked_until.desc())
+        .limit(1)
     )
-    if locked_until is not None and locked_until > now:
-        raise LoginLocked(locked_until)
+    if until is not None:
+        raise LoginLocked(until)
 
 
-async def record_failure(session: AsyncSession, *, email: str, now: datetime) -> datetime | None:
-    """Count a failed login; return until when the email is now locked, if it is."""
-    row = await session.get(LoginThrottle, email, with_for_update=True)
-    failures = 1
-    if row is not None and now - row.last_failure_at < FORGET_AFTER:
-        failures = row.failures + 1
-    lock = lock_for(failures)
-    locked_until = now + lock if lock else None
-    values = {
-        "email": email,
-        "failures": failures,
-        "last_failure_at": now,
-        "locked_until": locked_until,
-    }
+async def reserve(session: AsyncSession, *, keys: Keys, now: datetime) -> datetime | None:
+    """Count one attempt against every key, or raise LoginLocked (counting nothing).
+
+    Returns until when the keys are locked for the *next* attempt if this one fails (None:
+    not locked). Call it in its own short transaction before checking the guess; a failed
+    guess needs nothing more, a successful one calls ``forgive``.
+    """
     dialect = (await session.connection()).dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(LoginThrottle).values(**values)
+    next_lock: datetime | None = None
+    for limit, value in keys:
+        key = limit.key(value)
+        # a window that has passed, with no lock standing, is forgotten
+        await session.execute(
+            delete(LoginThrottle).where(
+                LoginThrottle.key == key,
+                LoginThrottle.window_start <= now - WINDOW,
+                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+            )
+        )
+        statement = insert(LoginThrottle).values(
+            key=key, failures=1, window_start=now, last_failure_at=now, locked_until=None
+        )
+        counted = await session.scalar(
+            statement.on_conflict_do_update(
+                index_elements=[LoginThrottle.key],
+                set_={
+                    "failures": LoginThrottle.failures + 1,
+                    "last_failure_at": statement.excluded.last_failure_at,
+                },
+                where=or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+            ).returning(LoginThrottle.failures)
+        )
+        if counted is None:  # locked: the upsert's condition refused to count it
+            until = await session.scalar(
+                select(LoginThrottle.locked_until).where(LoginThrottle.key == key)
+            )
+            raise LoginLocked(until or now)
+        lock = lock_for(counted, limit.free)
+        if lock is not None:
+            until = now + lock
+            await session.execute(
+                update(LoginThrottle).where(LoginThrottle.key == key).values(locked_until=until)
+            )
+            next_lock = until if next_lock is None else max(next_lock, until)
+    return next_lock
+
+
+async def forgive(session: AsyncSession, *, keys: Keys) -> None:
+    """A success forgets the failures counted against ``keys``."""
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[LoginThrottle.email],
-            set_={k: statement.excluded[k] for k in values if k != "email"},
+        delete(LoginThrottle).where(
+            LoginThrottle.key.in_([limit.key(value) for limit, value in keys])
         )
     )
-    return locked_until
-
-
-async def record_success(session: AsyncSession, *, email: str) -> None:
-    """A successful login forgets the failures."""
-    await session.execute(delete(LoginThrottle).where(LoginThrottle.email == email))

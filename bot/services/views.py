@@ -45,6 +45,8 @@ class Viewer:
     id: int
     name: str
     role: Role
+    # the event card's one-statement read leaves it out; the per-update visit has it
+    email: str | None = None
 
 
 # An event or an account as screens and services accept them: the ORM object or its read model.

@@ -2,7 +2,9 @@
 
 The test enumerates the handlers the application really registers (conversation entry
 points, states and fallbacks included), so a new command or button added without a role
-check fails here until it either checks the role or is consciously added to PUBLIC.
+check fails here until it either checks the role or is consciously added to PUBLIC. Buttons
+are counted by kind (bot.ui.callbacks): a handler's pattern serves the kinds whose values it
+matches, and one that serves no kind at all fails too.
 """
 
 from __future__ import annotations
@@ -17,10 +19,23 @@ from hypothesis.errors import NonInteractiveExampleWarning
 from sqlalchemy import func, select
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot import texts
+from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
+from bot.ui.callbacks import (
+    AttendeePicker,
+    Attendees,
+    Callback,
+    EndOtherSessions,
+    EventCard,
+    EventList,
+    MyEvents,
+    NewEventConfirm,
+    RoleChoice,
+    Start,
+)
 from db.models import Base
+from tests.buttons import EXAMPLES
 from tests.conftest import RunningBot, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
@@ -35,18 +50,21 @@ PUBLIC_COMMANDS = {
     "login",
     "logout",
     "me",
+    # every logged-in account, for its own account
+    "sessions",
+    "password",
 }
-PUBLIC_CALLBACKS = {
-    None,  # the catch-all that answers stale or unknown buttons
-    r"^start:signup$",
-    r"^start:login$",
-    r"^su:role:(customer|manager)$",
-    r"^su:role:customer$",
-    r"^evl:(\d{1,6})$",
-    r"^ev:(\d{1,19})(?::(reg|unreg))?$",
-    r"^my:0$",
+# the button kinds anyone may press (RoleChoice: sign-up's answer buttons, a form for anyone;
+# EndOtherSessions: any logged-in account, for its own sessions)
+PUBLIC_CALLBACKS: set[type[Callback]] = {
+    Start,
+    RoleChoice,
+    EventList,
+    EventCard,
+    MyEvents,
+    EndOtherSessions,
 }
-REFUSALS = {texts.MANAGERS_ONLY, texts.LOGIN_FIRST}
+REFUSALS = {ui.common.managers_only(), ui.common.login_first()}
 
 
 def walk(handlers: list[BaseHandler[Any, Any, Any]]) -> Iterator[BaseHandler[Any, Any, Any]]:
@@ -84,6 +102,15 @@ def sample(pattern: str) -> str:
     raise AssertionError(f"no sample for {pattern}")
 
 
+def kinds_served_by(pattern: str) -> set[type[Callback]]:
+    """The button kinds with a value whose data ``pattern`` matches."""
+    return {
+        kind
+        for kind, values in EXAMPLES.items()
+        if any(re.match(pattern, value.pack()) for value in values)
+    }
+
+
 async def row_counts(sessions: Sessions) -> dict[str, int]:
     async with sessions.begin() as session:
         return {
@@ -106,9 +133,12 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
     stranger_listing = await stranger.ask("/events", "Upcoming events")
     commands, patterns = registered(bot)
     guarded_commands = commands - PUBLIC_COMMANDS
-    guarded_patterns = patterns - PUBLIC_CALLBACKS
     assert {"newevent", "attendees"} <= guarded_commands
-    assert len(guarded_patterns) >= 3
+    served = {p: kinds_served_by(p) for p in patterns if p is not None}
+    assert all(served.values()), served  # every button handler serves a kind of bot.ui.callbacks
+    guarded_patterns = {p for p, kinds in served.items() if kinds - PUBLIC_CALLBACKS}
+    guarded_kinds = set().union(*served.values()) - PUBLIC_CALLBACKS
+    assert {NewEventConfirm, AttendeePicker, Attendees} <= guarded_kinds
     before = await row_counts(sessions)
 
     for person, message in [(customer, listing), (stranger, stranger_listing)]:
@@ -116,10 +146,10 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
             person.say(f"/{command}")
             reply = await person.expect("")
             assert reply.text in REFUSALS, (person.name, command, reply.text)
-        for pattern in sorted(p for p in guarded_patterns if p is not None):
-            for _ in range(3):
-                data = sample(pattern)
-                answer = await person.answer_to(person.press_data(message, data))
-                assert answer["text"] in REFUSALS and answer["show_alert"], (person.name, data)
+        valid = [value.pack() for kind in guarded_kinds for value in EXAMPLES[kind]]
+        forged = [sample(pattern) for pattern in sorted(guarded_patterns) for _ in range(3)]
+        for data in valid + forged:
+            answer = await person.answer_to(person.press_data(message, data))
+            assert answer["text"] in REFUSALS and answer["show_alert"], (person.name, data)
     assert await row_counts(sessions) == before
     assert not any("ann@example.com —" in m.text for m in emulator.bot_messages(customer.chat_id))

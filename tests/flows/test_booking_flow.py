@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot import texts
+from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
+from bot.ui.callbacks import CardAction, EventCard
 from db.models import Event, Registration
 from tests.conftest import BotFactory, RunningBot, Sessions
 from tests.flows.helpers import manager_with_event
@@ -46,7 +47,9 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
     assert ann.message_with_button("❌ Cancel registration").message_id == card.message_id
 
     # pressing the stale Register button again is idempotent
-    query = ann.press_data(card, card.buttons[0][0][1].replace("unreg", "reg"))
+    shown = EventCard.parse(card.buttons[0][0][1])
+    assert shown is not None and shown.action is CardAction.UNREGISTER
+    query = ann.press_data(card, EventCard(shown.event_id, CardAction.REGISTER).pack())
     assert (await ann.answer_to(query))["text"] == "You're already registered for this event."
 
     bob_list = await bob.ask("/events", "Upcoming events")
@@ -57,15 +60,24 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
 
     cid_list = await cid.ask("/events", "full")
     cid.press(cid_list.labels[0])
-    await cid.expect("Full (of 2)")
-    query = cid.press("✅ Register")
+    full = await cid.expect("Full (of 2)")
+    # a full event says so and offers no Register; a Register press from an older card is refused
+    assert "😔 This event is full." in full.text
+    assert full.labels == ["« All events"]
+    query = cid.press_data(full, EventCard(shown.event_id, CardAction.REGISTER).pack())
     answer = await cid.answer_to(query)
     assert answer["text"] == "😔 Sorry, this event is full." and answer["show_alert"]
 
     mine = await ann.ask("/myevents", "Your upcoming events")
     assert "Jazz night" in mine.text and len(mine.labels) == 1
     ann.press(mine.labels[0])
-    await ann.expect("You're registered.")
+    held = await ann.expect("You're registered.")
+    # holding a seat of a full event: no "full" notice, and Cancel registration is still there
+    assert "This event is full" not in held.text
+    assert held.labels == ["❌ Cancel registration", "« My events"]
+    ann.press("« My events")  # back where the card was opened from
+    back = await ann.expect("Your upcoming events")
+    assert back.message_id == held.message_id
     empty = await cid.ask("/myevents", "not registered for any upcoming events")
     assert empty.labels == []
 
@@ -93,9 +105,40 @@ async def test_cancelling_frees_the_seat(
     ann.press("✅ Register")
     await ann.expect("You're registered for Jazz night")
     ann.press("❌ Cancel registration")
+    asked = await ann.expect("Cancel your registration for Jazz night")
+    assert asked.labels == ["Yes, cancel it", "Keep it"]
+    ann.press("Keep it")  # a stray tap loses nothing
+    kept = await ann.expect("You're registered.")
+    assert kept.message_id == asked.message_id
+    ann.press("❌ Cancel registration")
+    await ann.expect("Cancel your registration for Jazz night")
+    ann.press("Yes, cancel it")
     await ann.expect("Your registration for Jazz night is cancelled")
     card = ann.message_with_button("✅ Register")
     assert "1 seat left" in card.text
+
+
+async def test_register_while_logged_out_logs_in_and_comes_back_to_the_card(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    await manager_with_event(emulator, clock, capacity=3)
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/logout", "logged out")
+    listing = await ann.ask("/events", "Upcoming events")
+    ann.press(listing.labels[0])
+    await ann.expect("📍 Main hall")
+    ann.press("✅ Register")
+    offer = await ann.expect("To register for Jazz night, log in")
+    assert offer.labels == ["🔑 Log in", "📝 Sign up"]
+    ann.press("🔑 Log in")
+    await ann.ask("ann@example.com", "your password")
+    ann.say("customer-secret")
+    await ann.expect("Logged in as Ann")
+    card = await ann.expect("📍 Main hall")  # brought back to the event
+    assert "✅ Register" in card.labels
+    ann.press("✅ Register", card)
+    await ann.expect("You're registered for Jazz night")
 
 
 async def test_events_pages_five_at_a_time_in_place(
@@ -110,15 +153,15 @@ async def test_events_pages_five_at_a_time_in_place(
         )
     ann = Person(emulator, 1001, "Ann")
     first = await ann.ask("/events", "page 1 of 2")
-    # latest date first, as the command contract says
+    # soonest first
     assert [label.split(" · ")[0] for label in first.labels[:5]] == [
-        "Event 7", "Event 6", "Event 5", "Event 4", "Event 3",
+        "Event 1", "Event 2", "Event 3", "Event 4", "Event 5",
     ]  # fmt: skip
     assert first.labels[-1] == "Next ▶"
     ann.press("Next ▶")
     second = await ann.expect("page 2 of 2")
     assert second.message_id == first.message_id
-    assert [label.split(" · ")[0] for label in second.labels[:2]] == ["Event 2", "Event 1"]
+    assert [label.split(" · ")[0] for label in second.labels[:2]] == ["Event 6", "Event 7"]
     assert second.labels[-1] == "◀ Prev"
 
 
@@ -190,12 +233,24 @@ async def test_wrong_password_and_unknown_email_look_the_same(
     await ann.ask("/logout", "logged out")
     wrong = await ann.log_in("ann@example.com", "not-the-password")
     unknown = await ann.log_in("nobody@example.com", "customer-secret")
-    assert (
-        wrong.text
-        == unknown.text
-        == "🔒 That email and password don't match an account. Use /login to try again."
-    )
+    assert wrong.text == unknown.text == ui.accounts.login_try_again()
+    await ann.ask("/me", "Please answer the question above")  # the password is asked again
+    ann.say("customer-secret")  # ... for nobody@example.com, which has no account
+    assert (await ann.expect("don't match")).text == ui.accounts.login_try_again()
+    await ann.ask("/cancel", "Cancelled")
     await ann.ask("/me", "You're not logged in")
+
+
+async def test_a_wrong_password_is_asked_again_and_the_right_one_then_logs_in(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/logout", "logged out")
+    wrong = await ann.log_in("ann@example.com", "not-the-password")
+    assert "Send the password again" in wrong.text
+    ann.say("customer-secret")
+    await ann.expect("Logged in as Ann")
 
 
 async def test_cancel_leaves_a_conversation_and_group_chats_get_a_pointer(
@@ -225,8 +280,17 @@ async def test_newevent_rejects_bad_answers_and_asks_again(
     await boss.ask("x" * 101, "the limit is 100")
     await boss.ask("Jazz night", "Describe the event")
     await boss.ask("Live music.", "When does it start?")
-    await boss.ask("next friday", "YYYY-MM-DD HH:MM")
-    await boss.ask("2031-02-30 19:00", "YYYY-MM-DD HH:MM")
+    # a malformed answer gets the format; a well-formed impossible one its precise reason
+    for typed, reason in [
+        ("next friday", "Please send the date and time as YYYY-MM-DD HH:MM"),
+        ("2031-02-30 19:00", "February 2031 has 28 days."),
+        ("2032-02-30 19:00", "February 2032 has 29 days."),
+        ("2031-05-17 25:00", "There is no hour 25; use 00–23."),
+        ("2031-05-17 19:60", "There is no minute 60; use 00–59."),
+        ("2031-13-01 19:00", "There is no month 13; use 01–12."),
+    ]:
+        refusal = await boss.ask(typed, "When does it start?")
+        assert refusal.text.startswith(f"⚠️ {reason}"), refusal.text
     await boss.ask(local_text(clock.now() - timedelta(hours=1)), "already passed")
     await boss.ask(local_text(clock.now() + timedelta(days=3)), "Where does it take place?")
     await boss.ask("Main hall", "How many seats")
@@ -239,33 +303,46 @@ async def test_newevent_rejects_bad_answers_and_asks_again(
     await boss.ask("/events", "no upcoming events")
 
 
-async def test_repeated_wrong_passwords_lock_the_email_whoever_owns_it(
+async def test_a_guesser_locks_only_their_own_telegram_account(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
 ) -> None:
     ann = Person(emulator, 1001, "Ann")
     await ann.sign_up("ann@example.com", "customer-secret")
     await ann.ask("/logout", "logged out")
-    mallory = Person(emulator, 6666, "Mallory")
-    seen: dict[str, list[str]] = {}
-    for email in ["ann@example.com", "nobody@example.com"]:
-        seen[email] = [(await mallory.log_in(email, f"guess-{i}")).text for i in range(5)]
+    mallory, trudy = Person(emulator, 6666, "Mallory"), Person(emulator, 6667, "Trudy")
+    seen = {
+        "ann@example.com": [
+            (await mallory.log_in("ann@example.com", f"g{i}")).text for i in range(5)
+        ],
+        "nobody@example.com": [
+            (await trudy.log_in("nobody@example.com", f"g{i}")).text for i in range(5)
+        ],
+    }
     # the same answers for a real and an unknown account, the fifth announcing the lock
     assert seen["ann@example.com"] == seen["nobody@example.com"]
     assert "wait 30 seconds" in seen["ann@example.com"][4]
+    # Mallory is locked out, whatever email she tries ...
     await mallory.ask("/login", "email address")
-    locked = await mallory.ask("ann@example.com", "Too many failed logins")
+    locked = await mallory.ask("bob@example.com", "Too many failed logins")
     assert "wait" in locked.text
-    # even the right password is refused while locked, without asking for it
-    await ann.ask("/login", "email address")
-    await ann.ask("ann@example.com", "Too many failed logins")
-    clock.advance(timedelta(seconds=31))
-    # the lock can also fall between the email and the password step
+    # ... while the owner, on her own Telegram account, logs in at once
+    verdict = await ann.log_in("ann@example.com", "customer-secret")
+    assert "Logged in as Ann" in verdict.text
+
+
+async def test_many_guessers_lock_the_email_and_the_lock_can_fall_between_steps(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/logout", "logged out")
     await ann.ask("/login", "email address")
     await ann.ask("ann@example.com", "your password")
-    await mallory.log_in("ann@example.com", "guess-again")
+    for i in range(20):  # twenty strangers, one guess each: the email's threshold
+        await Person(emulator, 7000 + i, f"Guesser{i}").log_in("ann@example.com", "guess")
     await ann.ask("customer-secret", "Too many failed logins")
     await ann.ask("/me", "You're not logged in")
-    clock.advance(timedelta(minutes=2))
+    clock.advance(timedelta(seconds=31))
     verdict = await ann.log_in("ann@example.com", "customer-secret")
     assert "Logged in as Ann" in verdict.text
 
@@ -316,12 +393,43 @@ async def test_an_event_too_long_for_one_message_is_shortened_with_a_note(
     await boss.ask(local_text(clock.now() + timedelta(days=5)), "Where does it take place?")
     await boss.ask("📍" * 200, "How many seats")
     summary = await boss.ask("10", "Please check the event")
-    assert summary.text.endswith(texts.SHORTENED)
+    assert summary.text.endswith(ui.limits.shortened_note())
     boss.press("✅ Create")
     await boss.expect("Created")
     ann = Person(emulator, 1001, "Ann")
     listing = await ann.ask("/events", "Upcoming events")
     ann.press(next(label for label in listing.labels if label.startswith("🎉")))
-    card = await ann.expect(texts.SHORTENED)
-    assert card.message_id == listing.message_id and texts.tg_len(card.text) <= 4096
+    card = await ann.expect(ui.limits.shortened_note())
+    assert card.message_id == listing.message_id and ui.limits.tg_len(card.text) <= 4096
     assert card.labels == ["✅ Register", "« All events"]
+
+
+async def test_help_and_the_end_of_sign_up_speak_to_each_role(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    from tests.conftest import INVITE_CODE
+
+    def signed_up(person: Person) -> str:
+        return next(
+            m.text
+            for m in reversed(emulator.bot_messages(person.chat_id))
+            if "account is ready" in m.text
+        )
+
+    boss = Person(emulator, 9000, "Boss")
+    await boss.sign_up("boss@example.com", "manager-secret", manager_code=INVITE_CODE)
+    assert "/newevent" in signed_up(boss) and "/attendees" in signed_up(boss)
+    assert "Try /events to find something to join" not in signed_up(boss)
+    manager_help = await boss.ask("/help", "What I can do")
+    assert "/events – browse upcoming events and see their attendees" in manager_help.text
+    assert "/myevents" not in manager_help.text and "and register" not in manager_help.text
+    assert "/newevent – create an event" in manager_help.text
+
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    assert "Try /events to find something to join" in signed_up(ann)
+    assert "/newevent" not in signed_up(ann)
+    customer_help = await ann.ask("/help", "What I can do")
+    assert "/events – browse upcoming events and register" in customer_help.text
+    assert "/myevents – the events you're registered for" in customer_help.text
+    assert "/newevent" not in customer_help.text

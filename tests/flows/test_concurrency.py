@@ -12,8 +12,8 @@ from telegram import Update
 
 from bot.emulator import BotAPIEmulator
 from bot.services import accounts
-from bot.update_processor import PerChatUpdateProcessor
-from bot.worker_slot import off_worker
+from bot.transport.update_processor import PerChatUpdateProcessor
+from bot.transport.worker_slot import off_worker
 from db.models import Role
 from tests.conftest import BotFactory, Sessions
 from tests.people import Person

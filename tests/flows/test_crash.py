@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
-from bot.reminders import WORKERS
+from bot.outbox import WORKERS
 from bot.services import accounts, booking
-from db.models import Event, Registration, Reminder, ReminderStatus, Role
+from db.models import DeliveryStatus, Event, OutboxMessage, Registration, Role
 from tests.conftest import TOKEN, Sessions
 from tests.services.factories import make_event, make_user
 
@@ -134,8 +134,8 @@ async def test_kill_during_reminder_dispatch_then_restart(
             return int(
                 await session.scalar(
                     select(func.count())
-                    .select_from(Reminder)
-                    .where(Reminder.status == ReminderStatus.PENDING)
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status == DeliveryStatus.PENDING)
                 )
                 or 0
             )
@@ -152,19 +152,19 @@ async def test_kill_during_reminder_dispatch_then_restart(
     async with sessions.begin() as session:
         rows = (
             await session.execute(
-                select(Registration.chat_id, Reminder.status).join(
-                    Registration, Registration.id == Reminder.registration_id
+                select(Registration.chat_id, OutboxMessage.status).join(
+                    Registration, Registration.id == OutboxMessage.registration_id
                 )
             )
         ).all()
     status_of = {chat: status for chat, status in rows}
-    in_flight = {chat for chat, status in status_of.items() if status == ReminderStatus.SENDING}
+    in_flight = {chat for chat, status in status_of.items() if status == DeliveryStatus.SENDING}
     lost = set(chat_ids) - set(counts)
     assert max(counts.values()) == 1  # nothing doubled
-    assert {chat for chat, s in status_of.items() if s == ReminderStatus.SENT} <= set(counts)
+    assert {chat for chat, s in status_of.items() if s == DeliveryStatus.SENT} <= set(counts)
     assert lost <= in_flight  # only a call cut off by the kill can have gone missing
     assert len(in_flight) <= WORKERS  # and there are at most as many as workers
-    assert set(status_of.values()) <= {ReminderStatus.SENT, ReminderStatus.SENDING}
+    assert set(status_of.values()) <= {DeliveryStatus.SENT, DeliveryStatus.SENDING}
     print(f"\nkilled after {at_kill}/{REMINDERS}; in flight {len(in_flight)}, lost {len(lost)}")
 
 
@@ -207,7 +207,7 @@ async def test_kill_during_a_registration_burst_then_restart(
     async with sessions.begin() as session:
         seats_left = (await session.get_one(Event, event_id)).seats_left
         registered = int(await session.scalar(select(func.count()).select_from(Registration)) or 0)
-        reminders = int(await session.scalar(select(func.count()).select_from(Reminder)) or 0)
+        reminders = int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
     assert seats_left + registered == capacity  # no seat lost or counted twice
     assert registered == capacity  # 300 people wanted 120 seats: all taken
     assert reminders == 0  # the event starts within the hour: no reminder was due to be made

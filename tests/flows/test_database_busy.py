@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from bot import texts
+from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from db.models import Event, Registration, User
@@ -62,9 +62,9 @@ async def test_a_locked_database_gets_a_try_again_and_nothing_is_lost(
     with locked(database_url):
         await ann.ask("/events", "Upcoming events")  # reads never wait for a writer (WAL)
         answer = await ann.answer_to(ann.press("✅ Register", card))
-        assert answer["text"] == texts.BUSY_TRY_AGAIN and answer["show_alert"]
+        assert answer["text"] == ui.common.busy_try_again() and answer["show_alert"]
         bob.press("🙋 Customer")  # creating the account needs the database
-        await bob.expect(texts.BUSY_TRY_AGAIN)
+        await bob.expect(ui.common.busy_try_again())
 
     assert await counts(sessions) == before  # nothing half-written
     ann.press("✅ Register", card)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from bot.services import booking
+from bot.services import accounts, booking
 from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
@@ -126,6 +126,14 @@ async def test_reminders_survive_api_errors_and_arrive_exactly_once(
     for person in people:
         user = await make_user(sessions, f"{person.name.lower()}@example.com", now=clock.now())
         async with sessions.begin() as session:
+            await accounts.start_session(  # reminders go only to chats logged into the account
+                session,
+                telegram_user_id=person.user_id,
+                chat_id=person.chat_id,
+                user=user,
+                now=clock.now(),
+                ttl=timedelta(days=30),
+            )
             await booking.register(
                 session,
                 user=user,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from db.models import Reminder, ReminderStatus
+from db.models import DeliveryStatus, OutboxMessage
 from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
@@ -53,25 +53,27 @@ async def test_each_reminder_arrives_exactly_once_across_a_restart(
 
     # Bob cancels: his 1-hour reminder must not come
     bob.press(bob.message_with_button("❌ Cancel registration").buttons[0][0][0])
+    bob.press("Yes, cancel it", await bob.expect("Cancel your registration"))
     await bob.expect("is cancelled")
 
     # restart: stop the bot, let the 1-hour reminder fall due while it is down, start again
     await first.__aexit__(None, None, None)
     clock.advance(timedelta(hours=23, minutes=30))
     await start_bot()
-    await ann.expect("starts in 1 hour")  # missed while down, sent on start-up
+    # missed while down, sent on start-up, saying how long is really left
+    await ann.expect("starts in 29 minutes")
     await asyncio.sleep(POLLS)
 
     assert len(reminders_in(emulator, ann)) == 2
     assert [t.split("\n")[0] for t in reminders_in(emulator, ann)] == [
         "⏰ Reminder: Jazz night starts in 24 hours.",
-        "⏰ Reminder: Jazz night starts in 1 hour.",
+        "⏰ Reminder: Jazz night starts in 29 minutes.",
     ]
     assert len(reminders_in(emulator, bob)) == 1
     async with sessions.begin() as session:
-        statuses = list(await session.scalars(select(Reminder.status)))
+        statuses = list(await session.scalars(select(OutboxMessage.status)))
     # Ann's two were sent; Bob's went with his cancelled registration
-    assert statuses == [ReminderStatus.SENT, ReminderStatus.SENT]
+    assert statuses == [DeliveryStatus.SENT, DeliveryStatus.SENT]
 
 
 async def test_reminders_after_the_event_started_are_not_sent(
@@ -86,6 +88,24 @@ async def test_reminders_after_the_event_started_are_not_sent(
     await start_bot()
     await asyncio.sleep(POLLS)
     assert reminders_in(emulator, ann) == []
+
+
+async def test_late_reminders_say_the_real_time_left_and_come_once(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    bot = await start_bot()
+    await manager_with_event(emulator, clock, capacity=5, starts_in=STARTS_IN)
+    ann = Person(emulator, 1001, "Ann")
+    await register(ann)
+    await bot.__aexit__(None, None, None)
+    clock.advance(STARTS_IN - timedelta(seconds=40))  # both reminders are due, 40 s to go
+    await start_bot()
+    await ann.expect("starts in less than a minute")
+    await asyncio.sleep(POLLS)
+    assert len(reminders_in(emulator, ann)) == 1  # the 24-hour one is not sent as well
+    async with sessions.begin() as session:
+        statuses = sorted(await session.scalars(select(OutboxMessage.status)))
+    assert statuses == sorted([DeliveryStatus.SENT, DeliveryStatus.SKIPPED])
 
 
 async def test_a_user_who_blocked_the_bot_is_skipped_without_retries(

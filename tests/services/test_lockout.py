@@ -1,54 +1,93 @@
-"""Login throttling per email on a real migrated database."""
+"""Throttling of guesses on a real migrated database: per Telegram account, per email, and
+reserved before the guess is checked."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.services import lockout
 from bot.services.errors import LoginLocked
+from db.session import Database
 from tests.conftest import Sessions
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def test_locks_double_after_five_free_failures_up_to_an_hour() -> None:
+def test_locks_double_after_the_free_failures_up_to_an_hour() -> None:
     assert [lockout.lock_for(n) for n in range(1, 5)] == [None] * 4
     assert lockout.lock_for(5) == timedelta(seconds=30)
     assert lockout.lock_for(6) == timedelta(seconds=60)
     assert lockout.lock_for(8) == timedelta(seconds=240)
     assert lockout.lock_for(40) == timedelta(hours=1)
+    assert lockout.lock_for(19, lockout.PER_EMAIL.free) is None
 
 
-async def fail(sessions: Sessions, email: str, now: datetime) -> datetime | None:
+async def attempt(
+    sessions: Sessions, now: datetime, *, tg: int = 1, email: str = "ann@example.com"
+) -> datetime | None:
     async with sessions.begin() as session:
-        return await lockout.record_failure(session, email=email, now=now)
+        keys = lockout.login_keys(telegram_user_id=tg, email=email)
+        return await lockout.reserve(session, keys=keys, now=now)
 
 
-async def test_an_email_is_locked_after_repeated_failures_and_freed_later(
+async def test_one_telegram_account_is_locked_after_five_failures_and_freed_later(
     sessions: Sessions,
 ) -> None:
-    results = [await fail(sessions, "who@example.com", NOW) for _ in range(5)]
+    results = [await attempt(sessions, NOW) for _ in range(5)]
     assert results[:4] == [None] * 4 and results[4] == NOW + timedelta(seconds=30)
-    async with sessions.begin() as session:
-        with pytest.raises(LoginLocked) as caught:
-            await lockout.ensure_not_locked(session, email="who@example.com", now=NOW)
-        assert caught.value.until == NOW + timedelta(seconds=30)
-        # other emails are not affected, and the lock ends by itself
-        await lockout.ensure_not_locked(session, email="ann@example.com", now=NOW)
-        await lockout.ensure_not_locked(
-            session, email="who@example.com", now=NOW + timedelta(seconds=31)
-        )
-    # the next failure doubles the lock; a success forgets everything
+    with pytest.raises(LoginLocked) as caught:
+        await attempt(sessions, NOW)
+    assert caught.value.until == NOW + timedelta(seconds=30)
+    # the owner, on their own Telegram account, is not locked out by that stranger
+    assert await attempt(sessions, NOW, tg=2) is None
+    # the lock ends by itself; the next failure doubles it; a success forgives
     later = NOW + timedelta(seconds=31)
-    assert await fail(sessions, "who@example.com", later) == later + timedelta(seconds=60)
+    assert await attempt(sessions, later) == later + timedelta(seconds=60)
     async with sessions.begin() as session:
-        await lockout.record_success(session, email="who@example.com")
-    assert await fail(sessions, "who@example.com", later) is None
+        keys = lockout.login_keys(telegram_user_id=1, email="ann@example.com")
+        await lockout.forgive(session, keys=keys)
+    assert await attempt(sessions, later + timedelta(minutes=2)) is None
 
 
-async def test_failures_are_forgotten_after_a_quiet_day(sessions: Sessions) -> None:
-    for _ in range(4):
-        await fail(sessions, "ann@example.com", NOW)
-    assert await fail(sessions, "ann@example.com", NOW + timedelta(days=2)) is None
+async def test_an_email_is_locked_only_at_a_much_higher_threshold(sessions: Sessions) -> None:
+    # 20 strangers, one guess each: the email is locked for the 21st, on any account
+    for tg in range(100, 119):
+        assert await attempt(sessions, NOW, tg=tg) is None
+    assert await attempt(sessions, NOW, tg=119) == NOW + timedelta(seconds=30)
+    with pytest.raises(LoginLocked):
+        await attempt(sessions, NOW, tg=120)
+    async with sessions.begin() as session:
+        await lockout.ensure_not_locked(
+            session, keys=[(lockout.PER_EMAIL, "bob@example.com")], now=NOW
+        )
+
+
+async def test_one_failure_an_hour_never_locks(sessions: Sessions) -> None:
+    for hour in range(30):
+        assert await attempt(sessions, NOW + timedelta(hours=hour, seconds=1)) is None
+
+
+async def test_parallel_guesses_each_cost_an_attempt_and_the_limit_holds(
+    database_url: str,
+) -> None:
+    """Twelve guesses at once from separate connections: exactly five get through."""
+    databases = [Database(database_url) for _ in range(4)]
+    keys = lockout.login_keys(telegram_user_id=1, email="ann@example.com")
+
+    async def guess(db: Database) -> bool:
+        try:
+            async with db.write() as session:
+                await lockout.reserve(session, keys=keys, now=NOW)
+        except LoginLocked:
+            return False
+        return True
+
+    try:
+        results = await asyncio.gather(*(guess(databases[i % 4]) for i in range(12)))
+    finally:
+        for db in databases:
+            await db.dispose()
+    assert results.count(True) == 5

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.worker_slot import WorkerSlot, current_slot
+from bot.transport.worker_slot import WorkerSlot, current_slot
 
 # Updates waiting for their chat's turn hold a slot of PTB's own semaphore, so it is sized
 # generously; the real concurrency limit is ``workers``, taken only once it is the chat's turn.
@@ -32,7 +32,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     PTB creates one task per update in arrival order. Each task's first await is the per-chat
     lock, and asyncio locks wake waiters first-in first-out, so a chat's updates run in the order
     Telegram sent them. A slow update (a bcrypt login) only delays its own chat: while it waits
-    for the bcrypt threads it steps out of its worker slot (``bot.worker_slot.off_worker``).
+    for the bcrypt threads it steps out of its worker slot
+    (``bot.transport.worker_slot.off_worker``).
     """
 
     def __init__(self, workers: int) -> None:

@@ -1,27 +1,30 @@
-"""Dispatch of due reminders on the PTB JobQueue. The rows are the truth; jobs only wake us."""
+"""Delivery of the outbox on the PTB JobQueue: reminders, notices, and whatever comes next.
+
+The rows are the truth; jobs only wake the dispatcher. Each kind of row has a renderer here
+that words it at send time (a reminder reads its event then, so edits are honoured)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import JobQueue
 
-from bot import texts
-from bot.context import DEPS_KEY, BotContext, Deps, EventBotApp
-from bot.services import reminders
-from bot.services.reminders import Delivery
+from bot import ui
+from bot.context import BotContext, Deps, EventBotApp
+from bot.services import outbox
+from bot.services.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
-POLL_JOB = "reminders:poll"
-WAKE_JOB = "reminders:wake"
-LOCK_KEY = "reminders:lock"
+POLL_JOB = "outbox:poll"
+WAKE_JOB = "outbox:wake"
 BATCH = 200
 WORKERS = 8
 MAX_RETRY_AFTER_WAITS = 3
@@ -40,7 +43,7 @@ class DispatchStats:
 
 def schedule(app: EventBotApp) -> None:
     """Poll for due reminders every REMINDER_POLL_SECONDS, starting now (sends missed ones)."""
-    deps: Deps = app.bot_data[DEPS_KEY]
+    deps = app.deps
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         dispatch_job,
@@ -62,27 +65,21 @@ def wake_dispatcher(job_queue: JobQueue[Any] | None) -> None:
 
 async def dispatch_job(context: BotContext) -> None:
     """JobQueue callback: send what is due, then sleep until the next reminder falls due."""
-    async with _dispatch_lock(context.bot_data):
+    async with context.deps.dispatch_lock:
         await dispatch_due(context.bot, context.deps)
         await _wake_at_next_due(context)
 
 
 async def dispatch_now(app: EventBotApp) -> DispatchStats:
     """Send what is due right now and wait for it (the sandbox's clock jumps use this)."""
-    async with _dispatch_lock(app.bot_data):
-        return await dispatch_due(app.bot, app.bot_data[DEPS_KEY])
-
-
-def _dispatch_lock(bot_data: dict[Any, Any]) -> asyncio.Lock:
-    """One dispatch at a time per process (claims stay safe across processes regardless)."""
-    lock: asyncio.Lock = bot_data.setdefault(LOCK_KEY, asyncio.Lock())
-    return lock
+    async with app.deps.dispatch_lock:
+        return await dispatch_due(app.bot, app.deps)
 
 
 async def _wake_at_next_due(context: BotContext) -> None:
     deps = context.deps
     async with deps.db.read() as session:
-        next_due = await reminders.next_due_at(session)
+        next_due = await outbox.next_due_at(session)
     job_queue: JobQueue[Any] | None = context.job_queue
     if next_due is None or job_queue is None:
         return
@@ -94,42 +91,53 @@ async def _wake_at_next_due(context: BotContext) -> None:
 
 
 async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
-    """Claim and send every reminder due now; each row is claimed by exactly one worker."""
+    """Claim and send every outbox row due now; each row is claimed by exactly one worker."""
     stats = DispatchStats()
     now = deps.clock.now()
     async with deps.db.write() as session:
-        expired = await reminders.expire_started(session, now=now)
+        expired = await outbox.expire_started(session, now=now)
+        superseded = await outbox.supersede_late_reminders(session, now=now)
     if expired:
         log.info("%d reminders expired: their events started before they could be sent", expired)
+    if superseded:
+        log.info("%d late reminders skipped: a closer one of the same booking is due", superseded)
     tried: set[int] = set()
     while True:
         async with deps.db.read() as session:
-            ids = await reminders.due_ids(session, now=now, limit=BATCH, exclude=tried)
+            ids = await outbox.due_ids(session, now=now, limit=BATCH, exclude=tried)
         if not ids:
             return stats
         tried.update(ids)
         queue: asyncio.Queue[int] = asyncio.Queue()
-        for reminder_id in ids:
-            queue.put_nowait(reminder_id)
+        for message_id in ids:
+            queue.put_nowait(message_id)
         await asyncio.gather(*(_worker(bot, deps, queue, stats) for _ in range(WORKERS)))
 
 
 async def _worker(bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: DispatchStats) -> None:
     while not queue.empty():
-        reminder_id = queue.get_nowait()
+        message_id = queue.get_nowait()
         now = deps.clock.now()
         async with deps.db.write() as session:
-            delivery = await reminders.claim(session, reminder_id=reminder_id, now=now)
+            delivery = await outbox.claim(session, message_id=message_id, now=now)
         if delivery is not None:
             await _deliver(bot, deps, delivery, stats)
 
 
-async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStats) -> None:
-    text = texts.fit(
-        texts.reminder(
-            delivery.title, delivery.location, delivery.starts_at, delivery.offset, deps.settings.tz
+def render(delivery: Delivery, tz: ZoneInfo, *, now: datetime) -> str:
+    """The text of one outbox row, worded now (in the recipient's language, later)."""
+    if delivery.reminder is not None:
+        info = delivery.reminder
+        return ui.reminders.reminder(
+            info.title, info.location, info.starts_at, info.offset, tz, now=now
         )
+    return ui.reminders.notice(
+        str(delivery.payload.get("notice")), delivery.payload.get("params", {})
     )
+
+
+async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStats) -> None:
+    text = ui.limits.fit(render(delivery, deps.settings.tz, now=deps.clock.now()))
     for _ in range(MAX_RETRY_AFTER_WAITS + 1):
         try:
             await bot.send_message(delivery.chat_id, text)
@@ -137,45 +145,45 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             log.info(
-                "reminder %s hit the flood limit; waiting %.1fs", delivery.reminder_id, seconds
+                "outbox message %s hit the flood limit; waiting %.1fs", delivery.message_id, seconds
             )
             await asyncio.sleep(seconds)
             continue
         except Forbidden:
-            log.info("chat %s blocked the bot; skipping its reminders", delivery.chat_id)
+            log.info("chat %s blocked the bot; skipping what it is owed", delivery.chat_id)
             async with deps.db.write() as session:
-                await reminders.mark_chat_blocked(
+                await outbox.mark_chat_blocked(
                     session,
                     chat_id=delivery.chat_id,
-                    reminder_id=delivery.reminder_id,
+                    message_id=delivery.message_id,
                     now=deps.clock.now(),
                 )
             stats.skipped += 1
             return
         except BadRequest as exc:
-            log.warning("reminder %s refused by Telegram: %s", delivery.reminder_id, exc)
+            log.warning("outbox message %s refused by Telegram: %s", delivery.message_id, exc)
             async with deps.db.write() as session:
-                await reminders.mark_failed(session, reminder_id=delivery.reminder_id)
+                await outbox.mark_failed(session, message_id=delivery.message_id)
             stats.failed += 1
             return
         except TimedOut as exc:
             # Telegram may well have delivered it: a second copy is worse than none, so the
             # claim stands (at most once) and the row says we never got the confirmation.
-            log.warning("reminder %s: no answer from Telegram (%s)", delivery.reminder_id, exc)
+            log.warning("outbox message %s: no answer from Telegram (%s)", delivery.message_id, exc)
             stats.unconfirmed += 1
             return
         except NetworkError as exc:
-            log.warning("reminder %s not sent (%s); will retry", delivery.reminder_id, exc)
+            log.warning("outbox message %s not sent (%s); will retry", delivery.message_id, exc)
             break
         else:
             async with deps.db.write() as session:
-                await reminders.confirm_sent(
-                    session, reminder_id=delivery.reminder_id, now=deps.clock.now()
+                await outbox.confirm_sent(
+                    session, message_id=delivery.message_id, now=deps.clock.now()
                 )
             stats.sent += 1
             return
     async with deps.db.write() as session:
-        requeued = await reminders.release_for_retry(session, reminder_id=delivery.reminder_id)
+        requeued = await outbox.release_for_retry(session, message_id=delivery.message_id)
     if requeued:
         stats.retried += 1
     else:

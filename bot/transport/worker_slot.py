@@ -1,6 +1,6 @@
 """The worker slot an update runs in, and stepping out of it while waiting elsewhere.
 
-``bot.update_processor`` gives each update a slot of a fixed number of workers. Code that
+``bot.transport.update_processor`` gives each update a slot of a fixed number of workers. Code that
 waits for something that uses no event-loop CPU (bcrypt in its own threads) steps out of
 its slot with ``off_worker`` so other chats can run meanwhile. Nothing here imports
 Telegram, so services may use it.

@@ -1,0 +1,345 @@
+"""Runs any declared form: its state is read with the update and saved in one transaction.
+
+Messages in a private chat pass through ``on_message`` first (handler group -1): with a form
+open, the message is its answer (or /cancel, or a nudge for other commands) and nothing else
+sees it; without one, it goes on to the ordinary handlers. Button answers arrive through
+``on_button``. Because the state is a database row, a form survives restarts and continues on
+whichever process gets the next message (``services.forms``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+
+from bot import ui
+from bot.context import BotContext, Deps, EventBotApp
+from bot.forms.model import Abandon, Again, Done, Form, FormEnv, GoTo, Reply, Step, StepOutcome
+from bot.handlers.common import answer, edit_or_say, pressed, refuse, say
+from bot.handlers.visit import forget_visit, visit
+from bot.services import forms as form_rows
+from bot.services.errors import DomainError, InvalidInput
+from bot.services.forms import FormChanged, OpenForm
+from bot.ui.callbacks import Callback, NewEventConfirm, RoleChoice
+from db.models import Role
+
+log = logging.getLogger(__name__)
+FORMS: dict[str, Form] = {}
+SWEEP_JOB = "forms:sweep"
+SWEEP_SECONDS = 60
+
+
+def declare(form: Form) -> Form:
+    """Make ``form`` known to the engine (by name: rows in the database refer to it)."""
+    FORMS[form.name] = form
+    return form
+
+
+async def start(
+    update: Update, context: BotContext, form: Form, *, answers: dict[str, Any] | None = None
+) -> None:
+    """Open ``form`` for the sender and ask its first question; one open form per chat."""
+    if not await _allowed(update, context, form):
+        return
+    await answer(update)
+    current = (await visit(update, context)).form
+    now = context.deps.clock.now()
+    if current is not None and not current.expired(now):
+        await say(update, ui.common.in_conversation())
+        return
+    seed = dict(answers or {})
+    env = FormEnv(update, context, seed, now)
+    first = form.next_step(seed)
+    assert first is not None, f"form {form.name} has no steps"
+    async with context.deps.db.write() as session:
+        await form_rows.open_form(
+            session,
+            chat_id=env.chat_id,
+            user_id=env.user_id,
+            form=form.name,
+            step=first.key,
+            answers=seed,
+            now=now,
+        )
+    forget_visit(context)
+    await _send(update, first.ask(env))
+
+
+def awaiting_secret(state: OpenForm | None) -> bool:
+    """Whether ``state`` waits for a secret answer (the sandbox hides typing then)."""
+    if state is None or state.form not in FORMS:
+        return False
+    step = FORMS[state.form].step(state.step)
+    return step is not None and step.secret
+
+
+async def on_message(update: Update, context: BotContext) -> None:
+    """A private message: the open form's answer, /cancel, or (no form) the ordinary handlers."""
+    message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
+    state = (await visit(update, context)).form
+    if state is None:
+        return
+    now = context.deps.clock.now()
+    form = FORMS.get(state.form)
+    step = form.step(state.step) if form is not None else None
+    if form is None or step is None or state.expired(now):
+        # a lapsed form (the sweep job tells the user too, once) or one this version dropped
+        await _close_quietly(context, state)
+        forget_visit(context)
+        if state.expired(now):
+            await say(update, ui.common.timed_out())
+        return
+    text = message.text
+    if step.secret and text is not None:
+        await _delete(update)
+    command = _command(text)
+    if command != "cancel" and not await _allowed(update, context, form):
+        await _close_quietly(context, state)
+    elif command == "cancel":
+        await _close_quietly(context, state)
+        await say(update, ui.common.cancelled())
+    elif text is None:
+        await say(update, ui.forms.answer_with_text())
+    elif command is not None and (not step.secret or _known_command(text)):
+        # at a secret step only our own commands count as commands ("/x9!" may be a password)
+        await say(update, ui.common.in_conversation())
+    elif step.parse is None:
+        await say(update, ui.forms.press_a_button())
+    else:
+        env = FormEnv(update, context, state.answers, now)
+        await _run(env, form, state, step, lambda: step.parse(text, env), step.key)
+    raise ApplicationHandlerStop
+
+
+async def on_button(
+    update: Update, context: BotContext, *, form_name: str, key: str, value: str
+) -> None:
+    """A button answer: accepted when it belongs to the step the form is at, else out of date."""
+    state = (await visit(update, context)).form
+    now = context.deps.clock.now()
+    form = FORMS.get(form_name)
+    if form is not None and not await _allowed(update, context, form):
+        return
+    if state is None or form is None or state.form != form_name or state.expired(now):
+        await refuse(update, ui.common.stale_button())
+        return
+    step = form.step(state.step)
+    if step is None or value not in step.buttons.get(key, ()):
+        await refuse(update, ui.common.stale_button())
+        return
+    await answer(update)
+    env = FormEnv(update, context, state.answers, now)
+    await _run(env, form, state, step, lambda: step.pick(key, value, env), key)
+
+
+async def _run(env: FormEnv, form: Form, state: OpenForm, step: Step, read: Any, key: str) -> None:
+    """Read an answer with ``read()``, then save it and ask the next question, or finish."""
+    update, context = env.update, env.context
+    try:
+        value = await read()
+    except InvalidInput as exc:
+        await _send(
+            update,
+            Reply(
+                ui.common.invalid_answer(ui.errors.error_text(exc), step.ask(env).text),
+                step.ask(env).keyboard,
+            ),
+        )
+        return
+    except Again as exc:
+        await _send(update, exc.reply)
+        return
+    except StepOutcome as exc:
+        await _steer(env, form, state, exc)
+        return
+    answers = {**state.answers, key: value}
+    env.answers = answers
+    following = form.next_step(answers, after=step.key)
+    try:
+        if following is None:
+            await _finish(env, form, state, answers)
+            return
+        async with context.deps.db.write() as session:
+            await form_rows.advance(
+                session, state=state, step=following.key, answers=answers, now=env.now
+            )
+    except FormChanged:
+        await say(update, ui.forms.moved_on())
+        return
+    forget_visit(context)
+    question = following.ask(env)
+    if step.secret:
+        question = Reply(ui.forms.secret_received() + "\n\n" + question.text, question.keyboard)
+    await _send(update, question)
+
+
+async def _finish(env: FormEnv, form: Form, state: OpenForm, answers: dict[str, Any]) -> None:
+    """Run the form's finish and close the form in one transaction; reply after the commit."""
+    try:
+        async with env.deps.db.write() as session:
+            done: Done = await form.finish(env, session)
+            await form_rows.close(session, state=state)
+    except StepOutcome as exc:
+        await _steer(env, form, state, exc)
+        return
+    except DomainError as exc:
+        if isinstance(exc, FormChanged):
+            raise
+        await _close_quietly(env.context, state)
+        await refuse(env.update, ui.errors.error_text(exc))
+        return
+    forget_visit(env.context)
+    for reply in done.replies:
+        await _send(env.update, reply)
+    if done.after is not None:
+        await done.after()
+
+
+async def _steer(env: FormEnv, form: Form, state: OpenForm, outcome: StepOutcome) -> None:
+    """Carry out GoTo / Abandon raised by a step's function or by finish."""
+    try:
+        if isinstance(outcome, Abandon):
+            await _close_quietly(env.context, state)
+        elif isinstance(outcome, GoTo):
+            answers = form.answers_before(state.answers, outcome.key)
+            async with env.deps.db.write() as session:
+                await form_rows.advance(
+                    session, state=state, step=outcome.key, answers=answers, now=env.now
+                )
+    except FormChanged:
+        await say(env.update, ui.forms.moved_on())
+        return
+    forget_visit(env.context)
+    await _send(env.update, outcome.reply)
+
+
+async def _allowed(update: Update, context: BotContext, form: Form) -> bool:
+    """Whether the sender may fill in ``form``; refuses (the one refusal path) when not."""
+    if form.role is None:
+        return True
+    viewer = (await visit(update, context)).account
+    if viewer is not None and viewer.role is form.role:
+        return True
+    await refuse(update, ui.common.login_first() if viewer is None else ui.common.managers_only())
+    return False
+
+
+async def _close_quietly(context: BotContext, state: OpenForm) -> None:
+    try:
+        async with context.deps.db.write() as session:
+            await form_rows.close(session, state=state)
+    except FormChanged:
+        log.info("form of chat %s had already moved on", state.chat_id)
+    forget_visit(context)
+
+
+async def _send(update: Update, reply: Reply) -> None:
+    if reply.edit:
+        await edit_or_say(update, reply.text, reply.keyboard)
+    else:
+        await say(update, reply.text, reply.keyboard)
+
+
+async def _delete(update: Update) -> None:
+    """Delete the message that carried a secret, right after reading it."""
+    message = update.effective_message
+    if message is None:
+        return
+    try:
+        await message.delete()
+    except TelegramError as exc:
+        log.warning("could not delete a secret message in chat %s: %s", message.chat_id, exc)
+
+
+def _command(text: str | None) -> str | None:
+    """``cancel`` for "/cancel" or "/cancel@SomeBot"; None when ``text`` is no command."""
+    if not text or not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+
+
+def _known_command(text: str | None) -> bool:
+    """``text`` is exactly one of the bot's commands (with no arguments)."""
+    known = {command.command for command in ui.menu_commands.commands(Role.MANAGER)} | {"start"}
+    return text is not None and len(text.split()) == 1 and _command(text) in known
+
+
+async def sweep_job(context: BotContext) -> None:
+    """JobQueue: close forms left alone too long; each person is told once, via the outbox."""
+    from bot.outbox import wake_dispatcher
+
+    if await sweep_now(context.deps):
+        wake_dispatcher(context.job_queue)
+
+
+async def sweep_now(deps: Deps) -> int:
+    """Close lapsed forms now and owe their owners a notice; returns how many closed."""
+    async with deps.db.write() as session:
+        closed = await form_rows.close_expired(session, now=deps.clock.now())
+    if closed:
+        log.info("%d forms timed out", closed)
+    return closed
+
+
+# Each form's answer buttons: the callback kind, the form, and which answer a press gives.
+# (The data formats are those of the conversation days, so buttons already in chats work.)
+FORM_BUTTONS: dict[type[Callback], tuple[str, Callable[[Any], tuple[str, str]]]] = {
+    RoleChoice: ("signup", lambda button: ("role", button.role.value)),
+    NewEventConfirm: ("newevent", lambda button: ("confirm", button.action.value)),
+}
+
+
+def form_button(kind: type[Callback]) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    """The handler of one form's answer buttons (role at sign-up, Create / Cancel ...).
+
+    The form's role is checked before anything else, so forged data for a manager's form
+    gets the same refusal as any manager button."""
+    form_name, answer_of = FORM_BUTTONS[kind]
+
+    async def answered(update: Update, context: BotContext) -> None:
+        """A press of one of the form's answer buttons."""
+        if not await _allowed(update, context, FORMS[form_name]):
+            return
+        button = await pressed(update, kind)
+        if button is None:
+            return
+        key, value = answer_of(button)
+        await on_button(update, context, form_name=form_name, key=key, value=value)
+
+    return answered
+
+
+async def ignore_edit(_update: Update, _context: BotContext) -> None:
+    """An edited message is not a new answer: nothing reacts to it (EventBot does not ask
+    Telegram for edits; this holds should one arrive anyway)."""
+    raise ApplicationHandlerStop
+
+
+def register(app: EventBotApp) -> None:
+    """Forms see private messages first (group -1) and get their buttons."""
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore_edit), group=-2)
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message),
+        group=-1,
+    )
+    for kind in FORM_BUTTONS:
+        app.add_handler(CallbackQueryHandler(form_button(kind), pattern=kind.pattern()))
+
+
+def schedule(app: EventBotApp) -> None:
+    """Sweep lapsed forms every minute (their owners are told through the outbox)."""
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        sweep_job,
+        interval=SWEEP_SECONDS,
+        first=SWEEP_SECONDS,
+        name=SWEEP_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )

@@ -1,0 +1,65 @@
+"""What sign-up and login share once they succeed: the menu, and the card that sent them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import ui
+from bot.context import BotContext, EventBotApp
+from bot.forms import engine
+from bot.forms.model import Form, FormEnv
+from bot.handlers.common import answer, pressed, say
+from bot.handlers.visit import account
+from bot.menu import set_chat_menu
+from bot.ui.callbacks import Start, StartAction
+from db.models import Role
+
+
+def register_logged_out_form(
+    app: EventBotApp, *, command: str, action: StartAction, form: Form
+) -> None:
+    """``/command`` and its *Start* button (which may name an event to come back to) open
+    ``form`` for someone logged out; the logged in are told they already are."""
+
+    async def begin(update: Update, context: BotContext) -> None:
+        """Begin the form unless already logged in."""
+        if update.callback_query is not None and await pressed(update, Start) is None:
+            return
+        viewer = await account(update, context)
+        if viewer is not None:
+            await answer(update)
+            await say(update, ui.accounts.already_logged_in(viewer))
+            return
+        await engine.start(update, context, form, answers=return_to(update))
+
+    app.add_handler(CommandHandler(command, begin, filters=filters.ChatType.PRIVATE))
+    pattern = rf"^{Start.prefix}:{action.value}(?::|$)"
+    app.add_handler(CallbackQueryHandler(begin, pattern=pattern))
+
+
+def return_to(update: Update) -> dict[str, Any]:
+    """Seed answers: the event whose Register button sent a logged-out person to log in."""
+    query = update.callback_query
+    button = Start.parse(query.data) if query is not None else None
+    return {"event_id": button.event_id} if button is not None and button.event_id else {}
+
+
+def telegram_name(update: Update) -> str:
+    """How /sessions names a login: the Telegram user's name and @username."""
+    user = update.effective_user
+    if user is None:
+        return ""
+    return f"{user.full_name} (@{user.username})" if user.username else user.full_name
+
+
+async def welcome_in(env: FormEnv, role: Role) -> None:
+    """Give the chat its role's command menu and bring the person back to their event."""
+    from bot.handlers.events import show_card
+
+    await set_chat_menu(env.context.bot, chat_id=env.chat_id, role=role)
+    event_id = env.answers.get("event_id")
+    if isinstance(event_id, int):
+        await show_card(env.update, env.context, event_id)

@@ -1,0 +1,305 @@
+"""The outbox: every message the bot owes someone is a row, claimed exactly once.
+
+Reminders are one kind of row; notices (a form that timed out, later event changes and
+broadcasts) are others. New kinds add rows and a renderer in ``bot.outbox``; finding what is
+due, claiming it atomically and recording how delivery went are the same for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.services import sessions
+from db.models import (
+    DeliveryStatus,
+    Event,
+    OutboxKind,
+    OutboxMessage,
+    Registration,
+    TelegramAccount,
+)
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ReminderInfo:
+    """What a reminder says, read from the event when it is sent (so edits are honoured)."""
+
+    offset: timedelta
+    event_id: int
+    title: str
+    location: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Everything needed to send one claimed row."""
+
+    message_id: int
+    kind: OutboxKind
+    chat_id: int
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    reminder: ReminderInfo | None = None
+
+
+def reminder_rows(
+    *,
+    registration_id: int,
+    chat_id: int,
+    starts_at: datetime,
+    offsets: Iterable[timedelta],
+    now: datetime,
+) -> list[OutboxMessage]:
+    """The reminder rows of a new registration; those already in the past are not created."""
+    return [
+        OutboxMessage(
+            kind=OutboxKind.REMINDER,
+            chat_id=chat_id,
+            registration_id=registration_id,
+            offset_seconds=int(offset.total_seconds()),
+            due_at=starts_at - offset,
+        )
+        for offset in offsets
+        if starts_at - offset > now
+    ]
+
+
+async def add_notices(
+    session: AsyncSession,
+    *,
+    chat_ids: Iterable[int],
+    notice: str,
+    now: datetime,
+    params: Mapping[str, Any] | None = None,
+) -> int:
+    """Owe each chat the notice named ``notice`` (worded by the UI when sent), due now."""
+    rows = [
+        {
+            "kind": OutboxKind.NOTICE,
+            "chat_id": chat_id,
+            "payload": {"notice": notice, "params": dict(params or {})},
+            "due_at": now,
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+        }
+        for chat_id in chat_ids
+    ]
+    if rows:
+        await session.execute(insert(OutboxMessage), rows)
+    return len(rows)
+
+
+async def expire_started(session: AsyncSession, *, now: datetime) -> int:
+    """Pending reminders of events that have started are no longer useful: mark them expired."""
+    started = (
+        select(Registration.id)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Event.starts_at <= now)
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == DeliveryStatus.PENDING,
+            OutboxMessage.kind == OutboxKind.REMINDER,
+            OutboxMessage.registration_id.in_(started),
+        )
+        .values(status=DeliveryStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def supersede_late_reminders(session: AsyncSession, *, now: datetime) -> int:
+    """When several reminders of one registration are due at once (the bot was down), only
+    the closest to the event is worth sending: skip the others."""
+    closer = aliased(OutboxMessage)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == OutboxKind.REMINDER,
+            OutboxMessage.status == DeliveryStatus.PENDING,
+            OutboxMessage.due_at <= now,
+            exists().where(
+                closer.registration_id == OutboxMessage.registration_id,
+                closer.kind == OutboxKind.REMINDER,
+                closer.status == DeliveryStatus.PENDING,
+                closer.due_at <= now,
+                closer.offset_seconds < OutboxMessage.offset_seconds,
+            ),
+        )
+        .values(status=DeliveryStatus.SKIPPED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def due_ids(
+    session: AsyncSession, *, now: datetime, limit: int, exclude: Collection[int] = ()
+) -> list[int]:
+    """Ids of pending rows due at ``now``, oldest first."""
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == DeliveryStatus.PENDING, OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if exclude:
+        query = query.where(OutboxMessage.id.not_in(list(exclude)))
+    return list(await session.scalars(query))
+
+
+async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Delivery | None:
+    """Mark one row as sent-out and return it; None when another worker took it first.
+
+    The guarded UPDATE (``WHERE status = 'pending'``) is what makes delivery exactly-once across
+    workers and replicas: only one transaction can move a row out of ``pending``.
+    """
+    claimed = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_at=now,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(claimed, "rowcount", 0):
+        return None
+    row = (
+        await session.execute(
+            select(
+                OutboxMessage.kind,
+                OutboxMessage.chat_id,
+                OutboxMessage.payload,
+                OutboxMessage.offset_seconds,
+                Registration.user_id,
+                Event.id.label("event_id"),
+                Event.title,
+                Event.location,
+                Event.starts_at,
+            )
+            .outerjoin(Registration, Registration.id == OutboxMessage.registration_id)
+            .outerjoin(Event, Event.id == Registration.event_id)
+            .where(OutboxMessage.id == message_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    chat_id: int | None = row.chat_id
+    reminder = None
+    if row.kind is OutboxKind.REMINDER:
+        if row.starts_at is None or row.starts_at <= now:
+            await _set_status(session, message_id, DeliveryStatus.EXPIRED, sent_at=None)
+            return None
+        # a reminder is personal: it goes only to a chat still logged into the account
+        chat_id = await sessions.chat_for(
+            session, user_id=row.user_id, preferred_chat_id=row.chat_id, now=now
+        )
+        reminder = ReminderInfo(
+            offset=timedelta(seconds=row.offset_seconds or 0),
+            event_id=row.event_id,
+            title=row.title,
+            location=row.location,
+            starts_at=row.starts_at,
+        )
+    blocked = await session.scalar(
+        select(TelegramAccount.blocked_at)
+        .where(TelegramAccount.chat_id == chat_id, TelegramAccount.blocked_at.is_not(None))
+        .limit(1)
+    )
+    if chat_id is None or blocked is not None:
+        await _set_status(session, message_id, DeliveryStatus.SKIPPED, sent_at=None)
+        return None
+    return Delivery(
+        message_id=message_id,
+        kind=row.kind,
+        chat_id=chat_id,
+        payload=row.payload or {},
+        reminder=reminder,
+    )
+
+
+async def _set_status(
+    session: AsyncSession, message_id: int, status: DeliveryStatus, *, sent_at: datetime | None
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=status, sent_at=sent_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def confirm_sent(session: AsyncSession, *, message_id: int, now: datetime) -> None:
+    """Telegram accepted the message."""
+    await _set_status(session, message_id, DeliveryStatus.SENT, sent_at=now)
+
+
+async def release_for_retry(session: AsyncSession, *, message_id: int) -> bool:
+    """Sending failed transiently: put it back (or give up after MAX_ATTEMPTS). True if requeued."""
+    attempts = await session.scalar(
+        select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
+    )
+    if attempts is not None and attempts >= MAX_ATTEMPTS:
+        await _set_status(session, message_id, DeliveryStatus.FAILED, sent_at=None)
+        return False
+    await _set_status(session, message_id, DeliveryStatus.PENDING, sent_at=None)
+    return True
+
+
+async def mark_failed(session: AsyncSession, *, message_id: int) -> None:
+    """Telegram refused the message for good (e.g. chat not found)."""
+    await _set_status(session, message_id, DeliveryStatus.FAILED, sent_at=None)
+
+
+async def mark_chat_blocked(
+    session: AsyncSession, *, chat_id: int, message_id: int, now: datetime
+) -> None:
+    """The user blocked the bot: remember it and skip this and every later message to them."""
+    await session.execute(
+        update(TelegramAccount)
+        .where(TelegramAccount.chat_id == chat_id)
+        .values(blocked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await _set_status(session, message_id, DeliveryStatus.SKIPPED, sent_at=None)
+
+
+async def unblock_chat(session: AsyncSession, *, chat_id: int) -> None:
+    """The user talks to us again, so they have unblocked the bot."""
+    await session.execute(
+        update(TelegramAccount)
+        .where(TelegramAccount.chat_id == chat_id, TelegramAccount.blocked_at.is_not(None))
+        .values(blocked_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row falls due."""
+    return await session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == DeliveryStatus.PENDING)
+    )
+
+
+async def count_unconfirmed(session: AsyncSession) -> int:
+    """Rows claimed but never confirmed: a process died while sending them."""
+    return (
+        await session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.status == DeliveryStatus.SENDING
+            )
+        )
+        or 0
+    )

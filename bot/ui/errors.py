@@ -1,0 +1,138 @@
+"""Domain errors (bot.services.errors) in words: every ``Problem`` code and every error class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from bot.services import errors
+from bot.services.errors import InvalidInput, Problem
+from bot.ui import common
+from bot.ui.fmt import month, number
+from bot.ui.i18n import _, ngettext
+
+Params = Mapping[str, int]
+
+
+def codepoint(params: Params) -> str:
+    """The refused character of an ``*_UNPRINTABLE`` problem by its code (``U+202E``): it is
+    invisible, so its code is the only way to point at it."""
+    return f"U+{params.get('codepoint', 0):04X}"
+
+
+PROBLEMS: dict[Problem, Callable[[Params], str]] = {
+    Problem.NAME_EMPTY: lambda p: _("Your name can't be empty."),
+    Problem.NAME_TOO_LONG: lambda p: ngettext(
+        "Please keep your name under {count} character.",
+        "Please keep your name under {count} characters.",
+        p["limit"],
+    ).format(count=p["limit"]),
+    Problem.NAME_UNPRINTABLE: lambda p: _(
+        "Your name contains an invisible or control character ({char}) I can't display; "
+        "please type it without it."
+    ).format(char=codepoint(p)),
+    Problem.EMAIL_INVALID: lambda p: _(
+        "That doesn't look like an email address (like name@example.com)."
+    ),
+    Problem.EMAIL_INVISIBLE: lambda p: _(
+        "That email contains invisible characters (such as {char}, a text-direction or "
+        "control character); please type the address plainly."
+    ).format(char=codepoint(p)),
+    Problem.PASSWORD_TOO_SHORT: lambda p: ngettext(
+        "The password needs at least {count} character, please",
+        "The password needs at least {count} characters, please",
+        p["limit"],
+    ).format(count=p["limit"]),
+    Problem.PASSWORD_TOO_LONG: lambda p: ngettext(
+        "The password is too long for the way it is stored (bcrypt takes at most {count} "
+        "byte: that many plain letters, fewer with accents or emoji); a shorter one, please",
+        "The password is too long for the way it is stored (bcrypt takes at most {count} "
+        "bytes: that many plain letters, fewer with accents or emoji); a shorter one, please",
+        p["limit"],
+    ).format(count=p["limit"]),
+    Problem.TITLE_EMPTY: lambda p: _("The title can't be empty."),
+    Problem.TITLE_TOO_LONG: lambda p: ngettext(
+        "The title is {length} character; the limit is {limit}.",
+        "The title is {length} characters; the limit is {limit}.",
+        p["length"],
+    ).format(length=p["length"], limit=p["limit"]),
+    Problem.TITLE_UNPRINTABLE: lambda p: _(
+        "The title contains an invisible or control character ({char}); please type it without it."
+    ).format(char=codepoint(p)),
+    Problem.DESCRIPTION_EMPTY: lambda p: _("The description can't be empty."),
+    Problem.DESCRIPTION_TOO_LONG: lambda p: ngettext(
+        "The description is {length} character; the limit is {limit}.",
+        "The description is {length} characters; the limit is {limit}.",
+        p["length"],
+    ).format(length=p["length"], limit=p["limit"]),
+    Problem.DESCRIPTION_UNPRINTABLE: lambda p: _(
+        "The description contains an invisible or control character ({char}); please type "
+        "it without it."
+    ).format(char=codepoint(p)),
+    Problem.LOCATION_EMPTY: lambda p: _("The location can't be empty."),
+    Problem.LOCATION_TOO_LONG: lambda p: ngettext(
+        "The location is {length} character; the limit is {limit}.",
+        "The location is {length} characters; the limit is {limit}.",
+        p["length"],
+    ).format(length=p["length"], limit=p["limit"]),
+    Problem.LOCATION_UNPRINTABLE: lambda p: _(
+        "The location contains an invisible or control character ({char}); please type it "
+        "without it."
+    ).format(char=codepoint(p)),
+    Problem.CAPACITY_NOT_A_NUMBER: lambda p: _(
+        "Please send the number of seats as a whole number from {low} to {high}."
+    ).format(low=number(p["low"]), high=number(p["high"])),
+    Problem.CAPACITY_OUT_OF_RANGE: lambda p: _("Capacity must be between {low} and {high}.").format(
+        low=number(p["low"]), high=number(p["high"])
+    ),
+    Problem.START_MALFORMED: lambda p: _(
+        "Please send the date and time as YYYY-MM-DD HH:MM, for example 2030-05-17 19:30."
+    ),
+    Problem.START_NO_SUCH_MONTH: lambda p: _("There is no month {month}; use 01–12.").format(
+        month=p["month"]
+    ),
+    Problem.START_NO_SUCH_DAY: lambda p: ngettext(
+        "{month} has {count} day.", "{month} has {count} days.", p["days"]
+    ).format(month=month(p["year"], p["month"]), count=p["days"]),
+    Problem.START_NO_SUCH_HOUR: lambda p: _("There is no hour {hour}; use 00–23.").format(
+        hour=p["hour"]
+    ),
+    Problem.START_NO_SUCH_MINUTE: lambda p: _("There is no minute {minute}; use 00–59.").format(
+        minute=p["minute"]
+    ),
+    Problem.START_IN_THE_PAST: lambda p: _(
+        "That moment has already passed; please pick a time in the future."
+    ),
+    Problem.START_TOO_FAR: lambda p: ngettext(
+        "That is too far ahead: events can start at most {years} year from now.",
+        "That is too far ahead: events can start at most {years} years from now.",
+        p["years"],
+    ).format(years=p["years"]),
+}
+
+
+def problem_text(error: InvalidInput) -> str:
+    """Why a typed answer was refused, in words."""
+    return PROBLEMS[error.code](error.params)
+
+
+# Every other domain error: one sentence per class.
+ERROR_TEXTS: dict[type[errors.DomainError], Callable[[], str]] = {
+    errors.NotLoggedIn: common.login_first,
+    errors.NotAuthorized: common.managers_only,
+    errors.ManagersDontRegister: lambda: _(
+        "Manager accounts organise events; log in as a customer to register."
+    ),
+    errors.EventNotFound: lambda: _("That event doesn't exist (any more)."),
+    errors.EventFull: lambda: _("😔 Sorry, this event is full."),
+    errors.EventPast: lambda: _("This event has already started, so registration is closed."),
+    errors.AlreadyRegistered: lambda: _("You're already registered for this event."),
+    errors.NotRegistered: lambda: _("You're not registered for this event."),
+}
+
+
+def error_text(error: Exception) -> str:
+    """A domain error as the user reads it; anything else is an apology."""
+    if isinstance(error, InvalidInput):
+        return problem_text(error)
+    wording = ERROR_TEXTS.get(type(error)) if isinstance(error, errors.DomainError) else None
+    return wording() if wording is not None else common.something_went_wrong()

@@ -1,0 +1,27 @@
+"""What any form (a question-and-answer flow such as /signup) says when an answer doesn't fit."""
+
+from __future__ import annotations
+
+from bot.ui.i18n import _
+
+
+def answer_with_text() -> str:
+    """A sticker, photo or the like where a typed answer was expected."""
+    return _("Please answer the question above with a text message, or send /cancel to stop.")
+
+
+def press_a_button() -> str:
+    """Text where the question wants a button press."""
+    return _("Please choose with the buttons above, or send /cancel to stop.")
+
+
+def moved_on() -> str:
+    """An answer to a question the form has already left behind."""
+    return _(
+        "That answer came too late: this form has moved on. Please look at the latest question."
+    )
+
+
+def secret_received() -> str:
+    """A password or code was read and its message deleted; the next question follows."""
+    return _("🔒 Got it, and deleted your message.")

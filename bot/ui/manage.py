@@ -1,0 +1,219 @@
+"""Managers' screens: the /newevent questions and summary, the /attendees pickers and lists."""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.services.events import (
+    MAX_CAPACITY,
+    MIN_CAPACITY,
+    RECENTLY_STARTED,
+    Attendee,
+    AttendeePage,
+    EventDraft,
+    EventPage,
+    Packing,
+)
+from bot.ui.callbacks import (
+    AttendeePicker,
+    Attendees,
+    ConfirmAction,
+    EventCard,
+    NewEventConfirm,
+    PastEvents,
+)
+from bot.ui.fmt import duration, number, short_when, when
+from bot.ui.i18n import _, ngettext
+from bot.ui.keyboards import Row, button, keyboard, pager
+from bot.ui.limits import MAX_MESSAGE, clip, tg_len, visible_len
+from db.models import Event
+
+
+def ask_title() -> str:
+    """First /newevent question."""
+    return _("🛠 New event. What's the title?")
+
+
+def ask_description() -> str:
+    """Second /newevent question."""
+    return _("Describe the event in a few lines.")
+
+
+def ask_start(tz: ZoneInfo) -> str:
+    """Ask for the start time in the bot's zone."""
+    return _(
+        "When does it start? Send it as <code>YYYY-MM-DD HH:MM</code> in "
+        "{zone} time, for example <code>2030-05-17 19:30</code>."
+    ).format(zone=escape(str(tz)))
+
+
+def ask_location() -> str:
+    """Fourth /newevent question."""
+    return _("Where does it take place?")
+
+
+def ask_capacity() -> str:
+    """Last /newevent question."""
+    return _("How many seats are there? ({min}–{max})").format(
+        min=number(MIN_CAPACITY), max=number(MAX_CAPACITY)
+    )
+
+
+def discarded() -> str:
+    """/newevent ended with Cancel."""
+    return _("Discarded. No event was created.")
+
+
+def summary(draft: EventDraft, tz: ZoneInfo) -> str:
+    """What the manager is about to create."""
+    seats = ngettext("🎟 {count} seat", "🎟 {count} seats", draft.capacity).format(
+        count=draft.capacity
+    )
+    return _(
+        "Please check the event:\n\n"
+        "<b>{title}</b>\n🗓 {when}\n📍 {location}\n{seats}\n\n{description}"
+    ).format(
+        title=escape(draft.title),
+        when=when(draft.starts_at, tz),
+        location=escape(draft.location),
+        seats=seats,
+        description=escape(draft.description),
+    )
+
+
+def confirm_keyboard() -> InlineKeyboardMarkup:
+    """Create / Cancel under the summary."""
+    return keyboard(
+        [
+            [
+                button(_("✅ Create"), NewEventConfirm(ConfirmAction.CREATE)),
+                button(_("✖ Cancel"), NewEventConfirm(ConfirmAction.CANCEL)),
+            ]
+        ]
+    )
+
+
+def event_created(event: Event, tz: ZoneInfo) -> str:
+    """Confirmation after /newevent."""
+    return ngettext(
+        "🎉 Created <b>{title}</b> on {when} with {count} seat. It's now listed in /events.",
+        "🎉 Created <b>{title}</b> on {when} with {count} seats. It's now listed in /events.",
+        event.capacity,
+    ).format(title=escape(event.title), when=when(event.starts_at, tz), count=event.capacity)
+
+
+def attendee_picker(page: EventPage) -> str:
+    """Ask which event's attendees to show: those under way or ahead."""
+    span = duration(RECENTLY_STARTED)
+    if not page.events:
+        return _(
+            "No event started in the last {span} or is still to come. Create one with "
+            "/newevent; older events are under 🕰 Past events."
+        ).format(span=span)
+    return _(
+        "👥 Whose attendees? Events that started in the last {span} or are still to come, "
+        "soonest first (page {page} of {pages})."
+    ).format(span=span, page=page.page + 1, pages=page.pages)
+
+
+def attendee_picker_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
+    """Events as buttons that open their attendee lists; the way to the past ones."""
+    nav = pager(page.page, page.pages, AttendeePicker)
+    past = [button(_("🕰 Past events"), PastEvents(0))]
+    return keyboard([*_event_buttons(page, tz), *([nav] if nav else []), past])
+
+
+def past_events(page: EventPage) -> str:
+    """The events the picker no longer lists, to pick one whose attendees to show."""
+    span = duration(RECENTLY_STARTED)
+    if not page.events:
+        return _("🕰 No past events yet: an event moves here {span} after its start.").format(
+            span=span
+        )
+    return _(
+        "🕰 Whose attendees? Events that started more than {span} ago, most recent first "
+        "(page {page} of {pages})."
+    ).format(span=span, page=page.page + 1, pages=page.pages)
+
+
+def past_events_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
+    """Past events as buttons, Prev/Next, and back to the current ones."""
+    nav = pager(page.page, page.pages, PastEvents)
+    back = [button(_("« Current events"), AttendeePicker(0))]
+    return keyboard([*_event_buttons(page, tz), *([nav] if nav else []), back])
+
+
+def _event_buttons(page: EventPage, tz: ZoneInfo) -> list[Row]:
+    return [
+        [button(f"{clip(e.title)} · {short_when(e.starts_at, tz)}", Attendees(e.id))]
+        for e in page.events
+    ]
+
+
+def _attendee_head(event: Event, tz: ZoneInfo) -> str:
+    return ngettext(
+        "👥 <b>{title}</b>\n🗓 {when}\n{taken} of {count} seat taken",
+        "👥 <b>{title}</b>\n🗓 {when}\n{taken} of {count} seats taken",
+        event.capacity,
+    ).format(
+        title=escape(event.title),
+        when=when(event.starts_at, tz),
+        taken=event.capacity - event.seats_left,
+        count=event.capacity,
+    )
+
+
+def _attendee_line() -> str:
+    return _("{number}. {name} — {email}")
+
+
+def _page_footer(page: int, pages: int) -> str:
+    return _("Page {page} of {pages}").format(page=page, pages=pages)
+
+
+def attendee_packing(event: Event, tz: ZoneInfo) -> Packing:
+    """How attendee_list fills a page: as many lines as fit one message with the heading and
+    the page footer, counted as Telegram counts (UTF-16 units of the visible text).
+
+    The footer is reserved at its longest (page numbers as high as the capacity, which no
+    page count exceeds), so the pages don't depend on how many there are.
+    """
+    footer = visible_len(_page_footer(event.capacity, event.capacity))
+    # head, blank line, lines with a line break after each but the last, blank line, footer
+    room = MAX_MESSAGE - visible_len(_attendee_head(event, tz)) - 2 + 1 - 2 - footer
+    line = _attendee_line()
+    frame = visible_len(line.format(number="", name="", email="")) + 1
+
+    def cost(number: int, attendee: Attendee) -> int:
+        # the same as visible_len(line.format(...)) + 1, without building the line: user text
+        # is escaped in the message and unescaped again by Telegram, so it counts as typed
+        return frame + len(str(number)) + tg_len(attendee.name + attendee.email)
+
+    return Packing(room=room, cost=cost)
+
+
+def attendee_list(page: AttendeePage, tz: ZoneInfo) -> str:
+    """One page of attendees, as many as attendee_packing put on it: never cut by fit()."""
+    head = _attendee_head(page.event, tz)
+    if not page.attendees:
+        return head + "\n\n" + _("Nobody has registered yet.")
+    line = _attendee_line()
+    lines = [
+        line.format(number=page.first + i, name=escape(a.name), email=escape(a.email))
+        for i, a in enumerate(page.attendees, start=1)
+    ]
+    text = head + "\n\n" + "\n".join(lines)
+    if page.pages > 1:
+        text += "\n\n" + _page_footer(page.page + 1, page.pages)
+    return text
+
+
+def attendee_list_keyboard(page: AttendeePage) -> InlineKeyboardMarkup:
+    """Prev/Next through the attendees and back to the card."""
+    event_id = page.event.id
+    nav = pager(page.page, page.pages, lambda n: Attendees(event_id, n))
+    back = [button(_("« Event"), EventCard(event_id))]
+    return keyboard([nav, back] if nav else [back])

@@ -1,0 +1,63 @@
+"""Button values for tests: every callback kind's representative values and a strategy for each.
+
+Tests import these instead of writing callback data by hand; a new kind of button without
+an entry here fails tests/test_callbacks.py.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from bot.ui.callbacks import (
+    MAX_ID,
+    MAX_PAGE,
+    AttendeePicker,
+    Attendees,
+    Callback,
+    CardAction,
+    ConfirmAction,
+    EndOtherSessions,
+    EventCard,
+    EventList,
+    MyEvents,
+    NewEventConfirm,
+    PastEvents,
+    RoleChoice,
+    Start,
+    StartAction,
+)
+from db.models import Role
+
+IDS = st.integers(1, MAX_ID)
+PAGES = st.integers(0, MAX_PAGE)
+
+STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
+    Start: st.builds(Start, st.sampled_from(StartAction), st.none() | IDS),
+    RoleChoice: st.builds(RoleChoice, st.sampled_from(Role)),
+    EventList: st.builds(EventList, PAGES),
+    EventCard: st.builds(EventCard, IDS, st.sampled_from(CardAction)),
+    MyEvents: st.just(MyEvents()),
+    NewEventConfirm: st.builds(NewEventConfirm, st.sampled_from(ConfirmAction)),
+    AttendeePicker: st.builds(AttendeePicker, PAGES),
+    Attendees: st.builds(Attendees, IDS, PAGES),
+    EndOtherSessions: st.just(EndOtherSessions()),
+    PastEvents: st.builds(PastEvents, PAGES),
+}
+ANY_BUTTON = st.one_of(*STRATEGIES.values())
+
+# every enum value, and the smallest and largest numbers, of each kind
+EXAMPLES: dict[type[Callback], list[Callback]] = {
+    Start: [
+        *(Start(action) for action in StartAction),
+        *(Start(action, event_id) for action in StartAction for event_id in (1, MAX_ID)),
+    ],
+    RoleChoice: [RoleChoice(role) for role in Role],
+    EventList: [EventList(0), EventList(1), EventList(MAX_PAGE)],
+    EventCard: [EventCard(event_id, a) for a in CardAction for event_id in (1, 2, MAX_ID)],
+    MyEvents: [MyEvents()],
+    NewEventConfirm: [NewEventConfirm(action) for action in ConfirmAction],
+    AttendeePicker: [AttendeePicker(0), AttendeePicker(1), AttendeePicker(MAX_PAGE)],
+    Attendees: [Attendees(1, 0), Attendees(2, 1), Attendees(MAX_ID, MAX_PAGE)],
+    EndOtherSessions: [EndOtherSessions()],
+    PastEvents: [PastEvents(0), PastEvents(1), PastEvents(MAX_PAGE)],
+}
