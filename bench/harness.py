@@ -43,6 +43,7 @@ class BotProcess:
             },
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            preexec_fn=_die_with_parent,
         )
         await self.emulator.wait_until(lambda: self.emulator.calls["getUpdates"] > polls, 60)
 
@@ -76,6 +77,16 @@ class BotProcess:
         finally:
             self.emulator.set_long_polls(True)
         return stderr.decode()
+
+
+def _die_with_parent() -> None:
+    """Linux: the bot gets SIGTERM when the benchmark process dies, so an interrupted run
+    (Ctrl-C, ``timeout``) leaves no bot behind, still polling and skewing the next run."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 async def timed(emulator: BotAPIEmulator, done: Callable[[], bool], timeout: float = 600) -> float:

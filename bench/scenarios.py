@@ -168,7 +168,7 @@ async def p1_throughput(
             "back to back with the echo bot",
             f"median {ratios[1]:.2f}× echo (runs {ratios[0]:.2f}–{ratios[2]:.2f}; sweep best: "
             f"{rates[best] / echo:.2f}× at {best})",
-            "≥ 0.8× echo", ratios[1] >= 0.8)
+            "≥ 0.85× echo", ratios[1] >= 0.85)
     )  # fmt: skip
     return rows
 

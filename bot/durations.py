@@ -32,14 +32,3 @@ def parse_duration(text: str) -> timedelta:
     if total <= timedelta():
         raise ValueError(f"{text!r} must be longer than zero")
     return total
-
-
-def format_duration(value: timedelta) -> str:
-    """Render a timedelta in the same short form ``parse_duration`` reads (``1d2h``)."""
-    seconds = int(value.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return "".join(parts) or "0s"

@@ -23,12 +23,12 @@ from bot.ui import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "bot" / "locales"
-# where user-facing text is written (bot/reminders.py became bot/outbox.py)
+# where user-facing text is written
 PRESENTATION = [
     "bot/handlers",
+    "bot/forms",
     "bot/ui",
     "bot/menu.py",
-    "bot/reminders.py",
     "bot/outbox.py",
     "bot/app.py",
 ]

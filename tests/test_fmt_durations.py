@@ -60,3 +60,16 @@ def test_dates_at_the_calendars_edge_never_break_a_screen() -> None:
     edge = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)  # a value stored before the bound
     assert "9999" in when(edge, ZoneInfo("Asia/Tokyo"))
     assert short_when(edge, ZoneInfo("Asia/Tokyo"))
+
+
+def test_one_instant_reads_right_in_every_zone_even_when_cached() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.ui.fmt import when
+
+    moment = datetime(2030, 5, 17, 17, 30, tzinfo=UTC)
+    for _ in range(2):  # the second round comes from the formatting cache
+        assert when(moment, ZoneInfo("Europe/Berlin")) == "Fri 17 May 2030, 19:30 CEST"
+        assert when(moment, ZoneInfo("Asia/Tokyo")) == "Sat 18 May 2030, 02:30 JST"
+        assert when(moment, ZoneInfo("UTC")) == "Fri 17 May 2030, 17:30 UTC"

@@ -16,7 +16,6 @@ from bot.emulator import html_to_text
 from bot.services import errors as service_errors
 from bot.services.errors import (
     BadCredentials,
-    BadInviteCode,
     DomainError,
     EmailTaken,
     InvalidInput,
@@ -237,7 +236,6 @@ def test_every_domain_error_and_problem_has_words() -> None:
         LoginLocked,
         EmailTaken,
         BadCredentials,
-        BadInviteCode,
     }
     refusals = [
         value

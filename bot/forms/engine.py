@@ -21,11 +21,11 @@ from bot import ui
 from bot.context import BotContext, Deps, EventBotApp
 from bot.forms.model import Abandon, Again, Done, Form, FormEnv, GoTo, Reply, Step, StepOutcome
 from bot.handlers.common import answer, edit_or_say, pressed, refuse, say
-from bot.handlers.visit import forget_visit, visit
+from bot.handlers.visit import forget_visit, refusal, visit
 from bot.services import forms as form_rows
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.forms import FormChanged, OpenForm
-from bot.ui.callbacks import Callback, NewEventConfirm, RoleChoice
+from bot.ui.callbacks import Callback
 from db.models import Role
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,11 @@ async def start(
     update: Update, context: BotContext, form: Form, *, answers: dict[str, Any] | None = None
 ) -> None:
     """Open ``form`` for the sender and ask its first question; one open form per chat."""
+    message = update.message
+    if message is not None and message.text and len(message.text.split(maxsplit=1)) > 1:
+        # "/login me@x.org secret": a form's command takes no arguments, and these may be one
+        await _delete(update)
+        await say(update, ui.forms.deleted_arguments())
     if not await _allowed(update, context, form):
         return
     await answer(update)
@@ -55,7 +60,7 @@ async def start(
     seed = dict(answers or {})
     env = FormEnv(update, context, seed, now)
     first = form.next_step(seed)
-    assert first is not None, f"form {form.name} has no steps"
+    assert first is not None, form.name  # every declared form has a first step
     async with context.deps.db.write() as session:
         await form_rows.open_form(
             session,
@@ -90,11 +95,14 @@ async def on_message(update: Update, context: BotContext) -> None:
     form = FORMS.get(state.form)
     step = form.step(state.step) if form is not None else None
     if form is None or step is None or state.expired(now):
-        # a lapsed form (the sweep job tells the user too, once) or one this version dropped
-        await _close_quietly(context, state)
-        forget_visit(context)
-        if state.expired(now):
+        # a lapsed form, or one this version no longer has: the message goes on to the
+        # ordinary handlers, unless it answers a secret step (then it is deleted, and stops)
+        closed = await _close_quietly(context, state)
+        if closed and state.expired(now):  # else the sweep closed it and tells them, once
             await say(update, ui.common.timed_out())
+        if step is not None and step.secret and message.text is not None:
+            await _delete(update)
+            raise ApplicationHandlerStop
         return
     text = message.text
     if step.secret and text is not None:
@@ -145,6 +153,7 @@ async def _run(env: FormEnv, form: Form, state: OpenForm, step: Step, read: Any,
     try:
         value = await read()
     except InvalidInput as exc:
+        await _touch(env, state)  # a refused answer is activity too: the time-out restarts
         await _send(
             update,
             Reply(
@@ -154,6 +163,7 @@ async def _run(env: FormEnv, form: Form, state: OpenForm, step: Step, read: Any,
         )
         return
     except Again as exc:
+        await _touch(env, state)
         await _send(update, exc.reply)
         return
     except StepOutcome as exc:
@@ -193,7 +203,7 @@ async def _finish(env: FormEnv, form: Form, state: OpenForm, answers: dict[str, 
         if isinstance(exc, FormChanged):
             raise
         await _close_quietly(env.context, state)
-        await refuse(env.update, ui.errors.error_text(exc))
+        await say(env.update, ui.errors.error_text(exc))  # the press was answered already
         return
     forget_visit(env.context)
     for reply in done.replies:
@@ -224,20 +234,29 @@ async def _allowed(update: Update, context: BotContext, form: Form) -> bool:
     """Whether the sender may fill in ``form``; refuses (the one refusal path) when not."""
     if form.role is None:
         return True
-    viewer = (await visit(update, context)).account
-    if viewer is not None and viewer.role is form.role:
-        return True
-    await refuse(update, ui.common.login_first() if viewer is None else ui.common.managers_only())
-    return False
+    reason = refusal((await visit(update, context)).account, form.role)
+    if reason is not None:
+        await refuse(update, reason)
+    return reason is None
 
 
-async def _close_quietly(context: BotContext, state: OpenForm) -> None:
+async def _touch(env: FormEnv, state: OpenForm) -> None:
+    """The person is still at it: restart the form's time-out (nothing else changes)."""
+    async with env.deps.db.write() as session:
+        await form_rows.touch(session, state=state, now=env.now)
+
+
+async def _close_quietly(context: BotContext, state: OpenForm) -> bool:
+    """Close ``state``; False when it had already moved on (closed by the sweep, say)."""
     try:
         async with context.deps.db.write() as session:
             await form_rows.close(session, state=state)
     except FormChanged:
         log.info("form of chat %s had already moved on", state.chat_id)
-    forget_visit(context)
+        return False
+    finally:
+        forget_visit(context)
+    return True
 
 
 async def _send(update: Update, reply: Reply) -> None:
@@ -288,24 +307,18 @@ async def sweep_now(deps: Deps) -> int:
     return closed
 
 
-# Each form's answer buttons: the callback kind, the form, and which answer a press gives.
-# (The data formats are those of the conversation days, so buttons already in chats work.)
-FORM_BUTTONS: dict[type[Callback], tuple[str, Callable[[Any], tuple[str, str]]]] = {
-    RoleChoice: ("signup", lambda button: ("role", button.role.value)),
-    NewEventConfirm: ("newevent", lambda button: ("confirm", button.action.value)),
-}
-
-
-def form_button(kind: type[Callback]) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+def form_button(
+    form: Form, kind: type[Callback]
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
     """The handler of one form's answer buttons (role at sign-up, Create / Cancel ...).
 
     The form's role is checked before anything else, so forged data for a manager's form
     gets the same refusal as any manager button."""
-    form_name, answer_of = FORM_BUTTONS[kind]
+    form_name, answer_of = form.name, form.buttons[kind]
 
     async def answered(update: Update, context: BotContext) -> None:
         """A press of one of the form's answer buttons."""
-        if not await _allowed(update, context, FORMS[form_name]):
+        if not await _allowed(update, context, form):
             return
         button = await pressed(update, kind)
         if button is None:
@@ -329,8 +342,9 @@ def register(app: EventBotApp) -> None:
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message),
         group=-1,
     )
-    for kind in FORM_BUTTONS:
-        app.add_handler(CallbackQueryHandler(form_button(kind), pattern=kind.pattern()))
+    for form in FORMS.values():  # declared when their handler modules were imported
+        for kind in form.buttons:
+            app.add_handler(CallbackQueryHandler(form_button(form, kind), pattern=kind.pattern()))
 
 
 def schedule(app: EventBotApp) -> None:

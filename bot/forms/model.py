@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.ui.callbacks import Callback
 from db.models import Role
 
 if TYPE_CHECKING:
@@ -151,6 +152,8 @@ class Form:
     finish: Finish
     # who may fill it in: checked when it starts, on every answer and every button press
     role: Role | None = None
+    # its answer buttons: the callback kind, and the (key, value) a press of one answers
+    buttons: Mapping[type[Callback], Callable[[Any], tuple[str, str]]] = field(default_factory=dict)
 
     def step(self, key: str) -> Step | None:
         """The step named ``key``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -20,6 +21,7 @@ from bot.handlers.common import (
     say,
     user_id_of,
 )
+from bot.handlers.visit import account
 from bot.outbox import wake_dispatcher
 from bot.services import accounts, booking, events
 from bot.services.errors import EventFull, EventNotFound, NotLoggedIn, NotRegistered
@@ -132,9 +134,13 @@ async def _register(update: Update, context: BotContext, button: EventCard) -> N
         )
     log.info("account %s registered for event %s", user.id, event_id)
     await answer(update, ui.events.registered_toast())
-    wake_dispatcher(context.job_queue)
-    await _render_card(update, context, event_id, button)
     pending = [o for o in offsets if event.starts_at - o > clock_now]
+    poll = timedelta(seconds=app_deps.settings.reminder_poll_seconds)
+    if any(event.starts_at - o - clock_now < poll for o in pending):
+        # due before the next poll: wake the dispatcher (later ones are found by the poll,
+        # which then wakes it on time; a wake per registration made a ticket drop queue)
+        wake_dispatcher(context.job_queue)
+    await _render_card(update, context, event_id, button)
     await say(update, ui.events.registered_message(event, app_deps.settings.tz, pending))
 
 
@@ -178,18 +184,12 @@ async def my_events(update: Update, context: BotContext) -> None:
         return
     await answer(update)
     clock_now = now(context)
-    async with deps(context).db.read() as session:
-        user = await accounts.current_user(
-            session, telegram_user_id=user_id_of(update), now=clock_now
-        )
-        mine = (
-            await booking.my_upcoming(session, user_id=user.id, now=clock_now)
-            if user is not None
-            else None
-        )
-    if mine is None:
+    user = await account(update, context)
+    if user is None:
         await say(update, ui.common.login_first())
         return
+    async with deps(context).db.read() as session:
+        mine = await booking.my_upcoming(session, user_id=user.id, now=clock_now)
     tz = deps(context).settings.tz
     # a press (« My events, the greeting's button) shows it in place
     await edit_or_say(update, ui.events.my_events(mine, tz), ui.events.my_events_keyboard(mine, tz))

@@ -59,9 +59,9 @@ async def log_in(env: FormEnv, session: AsyncSession) -> Done:
     user = await session.get(User, env.answers["password"])
     assert user is not None
     email = str(env.answers["email"])
-    await lockout.forgive(
-        session, keys=lockout.login_keys(telegram_user_id=env.user_id, email=email)
-    )
+    # the email's counter only: a guesser must not reset their own Telegram account's
+    # counter by logging into an account of theirs in between (it runs out with its window)
+    await lockout.forgive(session, keys=((lockout.PER_EMAIL, email),))
     await accounts.start_session(
         session,
         telegram_user_id=env.user_id,

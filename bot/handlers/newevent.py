@@ -11,8 +11,10 @@ from telegram.ext import CommandHandler, filters
 from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.forms import engine
-from bot.forms.model import Abandon, Done, Form, FormEnv, Reply, Step
+from bot.forms.model import Abandon, Done, Form, FormEnv, GoTo, Reply, Step
 from bot.services import accounts, events
+from bot.services.errors import InvalidInput
+from bot.ui.callbacks import NewEventConfirm
 from db.models import Role
 
 
@@ -69,7 +71,15 @@ def ask_confirm(env: FormEnv) -> Reply:
 async def create(env: FormEnv, session: AsyncSession) -> Done:
     """Create the event; the role is checked again inside this transaction."""
     manager = await accounts.require_manager(session, telegram_user_id=env.user_id, now=env.now)
-    event = await events.create_event(session, manager=manager, draft=draft_of(env), now=env.now)
+    try:
+        event = await events.create_event(
+            session, manager=manager, draft=draft_of(env), now=env.now
+        )
+    except InvalidInput as exc:  # the start passed while the summary waited: ask it again
+        question = ui.manage.ask_start(env.deps.settings.tz)
+        raise GoTo(
+            "starts_at", Reply(ui.common.invalid_answer(ui.errors.error_text(exc), question))
+        ) from None
     return Done((Reply(ui.manage.event_created(event, env.deps.settings.tz), edit=True),))
 
 
@@ -100,6 +110,7 @@ NEWEVENT = engine.declare(
         ),
         finish=create,
         role=Role.MANAGER,
+        buttons={NewEventConfirm: lambda button: ("confirm", button.action.value)},
     )
 )
 

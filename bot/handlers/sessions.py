@@ -22,7 +22,6 @@ from bot.ui.callbacks import EndOtherSessions
 from db.models import User
 
 log = logging.getLogger(__name__)
-LOGGED_OUT_ELSEWHERE = "logged_out_elsewhere"
 
 
 async def _render(update: Update, context: BotContext, *, edit: bool) -> None:
@@ -44,10 +43,9 @@ async def list_sessions(update: Update, context: BotContext) -> None:
 
 async def end_others(session: AsyncSession, *, user_id: int, keep: int, context: BotContext) -> int:
     """Log out every other Telegram account of ``user_id`` and tell each of them once."""
-    chats = await sessions.end_others(session, user_id=user_id, keep_telegram_user_id=keep)
-    await outbox.add_notices(
-        session, chat_ids=chats, notice=LOGGED_OUT_ELSEWHERE, now=context.deps.clock.now()
-    )
+    now = context.deps.clock.now()
+    chats = await sessions.end_others(session, user_id=user_id, keep_telegram_user_id=keep, now=now)
+    await outbox.add_notices(session, chat_ids=chats, notice=sessions.LOGGED_OUT_ELSEWHERE, now=now)
     return len(chats)
 
 
@@ -92,8 +90,8 @@ async def read_current(raw: str, env: FormEnv) -> bool:
     except BadCredentials:
         log.info("wrong current password from Telegram user %s", env.user_id)
         raise Again(Reply(ui.sessions.wrong_current_password())) from None
-    async with deps.db.write() as session:
-        await lockout.forgive(session, keys=keys)
+    async with deps.db.write() as session:  # as at login: the email's counter only
+        await lockout.forgive(session, keys=((lockout.PER_EMAIL, viewer.email or ""),))
     return True
 
 

@@ -15,7 +15,7 @@ from bot.handlers.after_login import register_logged_out_form, telegram_name, we
 from bot.services import accounts, lockout
 from bot.services.errors import EmailTaken, LoginLocked
 from bot.services.passwords import password_problem
-from bot.ui.callbacks import StartAction
+from bot.ui.callbacks import RoleChoice, StartAction
 from db.models import Role
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,7 @@ SIGNUP = engine.declare(
             ),
         ),
         finish=create_account,
+        buttons={RoleChoice: lambda button: ("role", button.role.value)},
     )
 )
 

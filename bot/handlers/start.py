@@ -16,8 +16,9 @@ from telegram.ext import (
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
-from bot.handlers.common import answer, chat_id_of, deps, now, say, user_id_of
-from bot.services import accounts, outbox
+from bot.handlers.common import answer, chat_id_of, deps, say
+from bot.handlers.visit import account
+from bot.services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +27,13 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet the user with buttons for their next step."""
     async with deps(context).db.write() as session:
         await outbox.unblock_chat(session, chat_id=chat_id_of(update))
-        user = await accounts.current_user(
-            session, telegram_user_id=user_id_of(update), now=now(context)
-        )
+    user = await account(update, context)
     await say(update, ui.common.welcome(user), ui.common.welcome_keyboard(user))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands for the user's role."""
-    async with deps(context).db.read() as session:
-        user = await accounts.current_user(
-            session, telegram_user_id=user_id_of(update), now=now(context)
-        )
-    await say(update, ui.common.help_text(user))
+    await say(update, ui.common.help_text(await account(update, context)))
 
 
 async def cancel_nothing(update: Update, _context: BotContext) -> None:

@@ -50,6 +50,16 @@ async def account(update: Update, context: BotContext) -> Viewer | None:
     return (await visit(update, context)).account
 
 
+def refusal(viewer: Viewer | None, role: Role | None) -> str | None:
+    """Why ``viewer`` may not act where ``role`` is required (None: logged in is enough);
+    None when they may."""
+    if viewer is None:
+        return ui.common.login_first()
+    if role is not None and viewer.role is not role:
+        return ui.common.managers_only()
+    return None
+
+
 def requires(role: Role | None = None) -> Callable[[Handler[R]], Handler[R | None]]:
     """Run the handler only for a logged-in account (of ``role``, when given).
 
@@ -60,12 +70,9 @@ def requires(role: Role | None = None) -> Callable[[Handler[R]], Handler[R | Non
     def decorate(func: Handler[R]) -> Handler[R | None]:
         @functools.wraps(func)
         async def guarded(update: Update, context: BotContext) -> R | None:
-            viewer = await account(update, context)
-            if viewer is None:
-                await refuse(update, ui.common.login_first())
-                return None
-            if role is not None and viewer.role is not role:
-                await refuse(update, ui.common.managers_only())
+            reason = refusal(await account(update, context), role)
+            if reason is not None:
+                await refuse(update, reason)
                 return None
             return await func(update, context)
 

@@ -107,7 +107,9 @@ class SandboxChat:
                 self._hint_hash_press(text)
             await self.settle()
         except Exception as exc:  # a typo must never end the session
-            log.exception("sandbox input %r failed", text[:200])
+            # never the text of a secret answer (it may be a password) in sandbox.log
+            shown = "(hidden: a secret answer)" if self._secret else repr(text[:200])
+            log.exception("sandbox input %s failed", shown)
             self.output.info(f"sandbox error: {type(exc).__name__}: {str(exc)[:200]}")
 
     def _button_number(self, text: str) -> str | None:

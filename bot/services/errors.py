@@ -62,10 +62,6 @@ class BadCredentials(DomainError):
     """Unknown email or wrong password (deliberately indistinguishable)."""
 
 
-class BadInviteCode(DomainError):
-    """The manager invite code is wrong or manager sign-up is disabled."""
-
-
 class LoginLocked(DomainError):
     """Too many failed attempts for this account or email; try again after ``until``."""
 

@@ -2,7 +2,8 @@
 
 One row per (chat, user): at most one open form per chat. A save is a compare-and-set on
 ``version``, so two processes handling the same person can never both advance the form; a
-stale one gets ``FormChanged`` and its transaction rolls back. Secrets never reach a row.
+stale one gets ``FormChanged`` and its transaction rolls back. Secrets never reach a row in
+plain text: a password is stored as its bcrypt hash, an invite code as ``True``.
 """
 
 from __future__ import annotations
@@ -130,6 +131,21 @@ async def advance(
         raise FormChanged()
     return OpenForm(
         state.chat_id, state.user_id, state.form, step, dict(answers), state.version + 1, now
+    )
+
+
+async def touch(session: AsyncSession, *, state: OpenForm, now: datetime) -> None:
+    """Restart the time-out of ``state`` (an answer was refused: the person is still at it).
+    A form that moved on meanwhile is left alone."""
+    await session.execute(
+        update(FormState)
+        .where(
+            FormState.chat_id == state.chat_id,
+            FormState.user_id == state.user_id,
+            FormState.version == state.version,
+        )
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 

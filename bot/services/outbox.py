@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -27,6 +27,7 @@ from db.models import (
 )
 
 MAX_ATTEMPTS = 5
+NOTICE_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ async def add_notices(
 
 
 async def expire_started(session: AsyncSession, *, now: datetime) -> int:
-    """Pending reminders of events that have started are no longer useful: mark them expired."""
+    """Pending reminders of events that have started are no longer useful, nor notices a day
+    late (after a long outage "your form timed out" helps nobody): mark them expired."""
     started = (
         select(Registration.id)
         .join(Event, Event.id == Registration.event_id)
@@ -115,7 +117,17 @@ async def expire_started(session: AsyncSession, *, now: datetime) -> int:
         .values(status=DeliveryStatus.EXPIRED)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    notices = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == DeliveryStatus.PENDING,
+            OutboxMessage.kind == OutboxKind.NOTICE,
+            OutboxMessage.due_at <= now - NOTICE_LIFETIME,
+        )
+        .values(status=DeliveryStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) + int(getattr(notices, "rowcount", 0) or 0)
 
 
 async def supersede_late_reminders(session: AsyncSession, *, now: datetime) -> int:
@@ -176,36 +188,23 @@ async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Del
     )
     if not getattr(claimed, "rowcount", 0):
         return None
-    row = (
-        await session.execute(
-            select(
-                OutboxMessage.kind,
-                OutboxMessage.chat_id,
-                OutboxMessage.payload,
-                OutboxMessage.offset_seconds,
-                Registration.user_id,
-                Event.id.label("event_id"),
-                Event.title,
-                Event.location,
-                Event.starts_at,
-            )
-            .outerjoin(Registration, Registration.id == OutboxMessage.registration_id)
-            .outerjoin(Event, Event.id == Registration.event_id)
-            .where(OutboxMessage.id == message_id)
-        )
-    ).first()
+    row = (await session.execute(_CLAIMED, {"message_id": message_id, "now": now})).first()
     if row is None:
         return None
     chat_id: int | None = row.chat_id
+    blocked = row.notice_blocked
     reminder = None
     if row.kind is OutboxKind.REMINDER:
         if row.starts_at is None or row.starts_at <= now:
             await _set_status(session, message_id, DeliveryStatus.EXPIRED, sent_at=None)
             return None
         # a reminder is personal: it goes only to a chat still logged into the account
-        chat_id = await sessions.chat_for(
-            session, user_id=row.user_id, preferred_chat_id=row.chat_id, now=now
-        )
+        chat_id, blocked = row.target_chat, row.target_blocked
+        if chat_id is None:  # logged out there: the account's latest login elsewhere, if any
+            chat_id = await sessions.chat_for(
+                session, user_id=row.user_id, preferred_chat_id=row.chat_id, now=now
+            )
+            blocked = await _blocked_at(session, chat_id)
         reminder = ReminderInfo(
             offset=timedelta(seconds=row.offset_seconds or 0),
             event_id=row.event_id,
@@ -213,11 +212,6 @@ async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Del
             location=row.location,
             starts_at=row.starts_at,
         )
-    blocked = await session.scalar(
-        select(TelegramAccount.blocked_at)
-        .where(TelegramAccount.chat_id == chat_id, TelegramAccount.blocked_at.is_not(None))
-        .limit(1)
-    )
     if chat_id is None or blocked is not None:
         await _set_status(session, message_id, DeliveryStatus.SKIPPED, sent_at=None)
         return None
@@ -227,6 +221,64 @@ async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Del
         chat_id=chat_id,
         payload=row.payload or {},
         reminder=reminder,
+    )
+
+
+def _login_in_registered_chat(column: Any) -> Any:
+    """``column`` of the Telegram account in the reminder's own chat, if it is still logged
+    into the registration's account (the common case; the fallback is sessions.chat_for)."""
+    login = aliased(TelegramAccount)
+    return (
+        select(column(login))
+        .where(
+            login.user_id == Registration.user_id,
+            login.chat_id == OutboxMessage.chat_id,
+            login.session_expires_at > bindparam("now"),
+        )
+        .limit(1)
+        .correlate(OutboxMessage, Registration)
+        .scalar_subquery()
+    )
+
+
+_blocked_chat = aliased(TelegramAccount)
+# one statement for everything a claimed row needs (the dispatcher runs it for every row)
+_CLAIMED = (
+    select(
+        OutboxMessage.kind,
+        OutboxMessage.chat_id,
+        OutboxMessage.payload,
+        OutboxMessage.offset_seconds,
+        Event.id.label("event_id"),
+        Event.title,
+        Event.location,
+        Event.starts_at,
+        Registration.user_id,
+        _login_in_registered_chat(lambda login: login.chat_id).label("target_chat"),
+        _login_in_registered_chat(lambda login: login.blocked_at).label("target_blocked"),
+        select(_blocked_chat.blocked_at)
+        .where(
+            _blocked_chat.chat_id == OutboxMessage.chat_id, _blocked_chat.blocked_at.is_not(None)
+        )
+        .limit(1)
+        .correlate(OutboxMessage)
+        .scalar_subquery()
+        .label("notice_blocked"),
+    )
+    .select_from(OutboxMessage)
+    .outerjoin(Registration, Registration.id == OutboxMessage.registration_id)
+    .outerjoin(Event, Event.id == Registration.event_id)
+    .where(OutboxMessage.id == bindparam("message_id"))
+)
+
+
+async def _blocked_at(session: AsyncSession, chat_id: int | None) -> datetime | None:
+    if chat_id is None:
+        return None
+    return await session.scalar(
+        select(TelegramAccount.blocked_at)
+        .where(TelegramAccount.chat_id == chat_id, TelegramAccount.blocked_at.is_not(None))
+        .limit(1)
     )
 
 

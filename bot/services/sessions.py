@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import TelegramAccount
 
+LOGGED_OUT_ELSEWHERE = "logged_out_elsewhere"  # the notice a chat gets when another ends it
+
 
 @dataclass(frozen=True)
 class LoginSession:
@@ -50,20 +52,25 @@ async def active(session: AsyncSession, *, user_id: int, now: datetime) -> list[
 
 
 async def end_others(
-    session: AsyncSession, *, user_id: int, keep_telegram_user_id: int
+    session: AsyncSession, *, user_id: int, keep_telegram_user_id: int, now: datetime
 ) -> list[int]:
-    """Log out every Telegram account of ``user_id`` but one; returns the chats logged out."""
-    result = await session.execute(
+    """Log out every Telegram account of ``user_id`` but one; returns the chats whose session
+    was still live (the ones to tell). Expired links are cleared too, silently."""
+    others = (
+        TelegramAccount.user_id == user_id,
+        TelegramAccount.telegram_user_id != keep_telegram_user_id,
+    )
+    live = await session.scalars(
+        select(TelegramAccount.chat_id).where(*others, TelegramAccount.session_expires_at > now)
+    )
+    chats = list(live)
+    await session.execute(
         update(TelegramAccount)
-        .where(
-            TelegramAccount.user_id == user_id,
-            TelegramAccount.telegram_user_id != keep_telegram_user_id,
-        )
+        .where(*others)
         .values(user_id=None, session_expires_at=None)
-        .returning(TelegramAccount.chat_id)
         .execution_options(synchronize_session=False)
     )
-    return [chat_id for (chat_id,) in result]
+    return chats
 
 
 async def chat_for(

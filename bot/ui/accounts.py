@@ -96,11 +96,6 @@ def password_rejected(reason: str) -> str:
     )
 
 
-def password_accepted() -> str:
-    """The password was read and deleted; on to the role."""
-    return _("🔒 Got it, and deleted your message.") + "\n\n" + signup_ask_role()
-
-
 def signup_ask_role() -> str:
     """Last sign-up question."""
     return _("Last step: are you joining as a customer or as an event manager?")

@@ -25,3 +25,11 @@ def moved_on() -> str:
 def secret_received() -> str:
     """A password or code was read and its message deleted; the next question follows."""
     return _("🔒 Got it, and deleted your message.")
+
+
+def deleted_arguments() -> str:
+    """A form's command came with text after it (it may have been a password)."""
+    return _(
+        "🔒 I deleted that message, in case it held a password: send just the command and "
+        "I'll ask for each answer (and delete the secret ones)."
+    )

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.services.forms import TIMED_OUT_NOTICE
+from bot.services.sessions import LOGGED_OUT_ELSEWHERE
 from bot.ui import common, sessions
 from bot.ui.fmt import about, duration, when
 from bot.ui.i18n import _
@@ -38,8 +40,8 @@ def reminder(
 
 # The notices services can owe a chat (bot.services.outbox.add_notices), by name.
 NOTICES: dict[str, Callable[[Mapping[str, object]], str]] = {
-    "form_timed_out": lambda _params: common.timed_out(),
-    "logged_out_elsewhere": lambda _params: sessions.logged_out_elsewhere(),
+    TIMED_OUT_NOTICE: lambda _params: common.timed_out(),
+    LOGGED_OUT_ELSEWHERE: lambda _params: sessions.logged_out_elsewhere(),
 }
 
 

@@ -128,3 +128,13 @@ async def test_an_edited_answer_changes_nothing_even_if_telegram_sends_it(
     await ann.ask("ann@example.com", "Choose a password")  # the form went on undisturbed
     said = [m.text for m in emulator.bot_messages(ann.chat_id)]
     assert said[-1].startswith("Choose a password") and said[-2].startswith("Nice to meet you")
+
+
+async def test_a_password_typed_after_the_command_is_deleted(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    leaked = ann.say("/login ann@example.com hunter2-secret")
+    await ann.expect("I deleted that message, in case it held a password")
+    await ann.expect("email address of your account")  # the form goes on, asking properly
+    assert leaked.deleted
