@@ -81,9 +81,10 @@ def signup_email_taken() -> str:
 def signup_ask_password() -> str:
     """Third sign-up question; the answer is deleted as soon as it is read."""
     return (
-        _("Choose a password ({min}–{max} characters).").format(
-            min=MIN_PASSWORD_CHARS, max=MAX_PASSWORD_BYTES
-        )
+        _(
+            "Choose a password: at least {min} characters, spaces welcome (at most {max} "
+            "bytes, so fewer characters with accents or emoji)."
+        ).format(min=MIN_PASSWORD_CHARS, max=MAX_PASSWORD_BYTES)
         + "\n"
         + _deleted_promise()
     )
