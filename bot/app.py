@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotContext, Deps, EventBotApp
-from bot.forms import engine as forms
+from bot.forms import wiring as forms
 from bot.handlers import (
     auth,
     errors,

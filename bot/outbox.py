@@ -18,7 +18,7 @@ from telegram.ext import JobQueue
 
 from bot import ui
 from bot.context import BotContext, Deps, EventBotApp
-from bot.services import outbox
+from bot.services import outbox, reminders
 from bot.services.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -96,9 +96,9 @@ async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
     now = deps.clock.now()
     async with deps.db.write() as session:
         expired = await outbox.expire_started(session, now=now)
-        superseded = await outbox.supersede_late_reminders(session, now=now)
+        superseded = await reminders.supersede_late_reminders(session, now=now)
     if expired:
-        log.info("%d reminders expired: their events started before they could be sent", expired)
+        log.info("%d outbox messages expired (reminders of started events, stale notices)", expired)
     if superseded:
         log.info("%d late reminders skipped: a closer one of the same booking is due", superseded)
     tried: set[int] = set()

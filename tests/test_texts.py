@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot import ui
 from bot.emulator import html_to_text
 from bot.services import errors as service_errors
+from bot.services.attendees import Attendee, AttendeePage
 from bot.services.errors import (
     BadCredentials,
     DomainError,
@@ -22,13 +23,7 @@ from bot.services.errors import (
     LoginLocked,
     Problem,
 )
-from bot.services.events import (
-    MAX_DESCRIPTION_CHARS,
-    MAX_LOCATION_CHARS,
-    MAX_TITLE_CHARS,
-    Attendee,
-    AttendeePage,
-)
+from bot.services.events import MAX_DESCRIPTION_CHARS, MAX_LOCATION_CHARS, MAX_TITLE_CHARS
 from bot.services.views import EventInfo, Viewer
 from db.models import Event, Role, User
 

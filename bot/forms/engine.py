@@ -10,28 +10,25 @@ whichever process gets the next message (``services.forms``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop
 
 from bot import ui
-from bot.context import BotContext, Deps, EventBotApp
+from bot.context import BotContext
 from bot.forms.model import Abandon, Again, Done, Form, FormEnv, GoTo, Reply, Step, StepOutcome
-from bot.handlers.common import answer, edit_or_say, pressed, refuse, say
+from bot.handlers.common import answer, edit_or_say, refuse, say
 from bot.handlers.visit import forget_visit, refusal, visit
 from bot.services import forms as form_rows
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.forms import FormChanged, OpenForm
-from bot.ui.callbacks import Callback
-from db.models import Role
 
 log = logging.getLogger(__name__)
 FORMS: dict[str, Form] = {}
-SWEEP_JOB = "forms:sweep"
-SWEEP_SECONDS = 60
+# the bot's own commands: at a secret step only these count as commands ("/x9!" may be a password)
+_KNOWN_COMMANDS = frozenset(ui.menu_commands.PUBLIC + ui.menu_commands.MANAGER + ("start",))
 
 
 def declare(form: Form) -> Form:
@@ -49,7 +46,7 @@ async def start(
         # "/login me@x.org secret": a form's command takes no arguments, and these may be one
         await _delete(update)
         await say(update, ui.forms.deleted_arguments())
-    if not await _allowed(update, context, form):
+    if not await allowed(update, context, form):
         return
     await answer(update)
     current = (await visit(update, context)).form
@@ -108,7 +105,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     if step.secret and text is not None:
         await _delete(update)
     command = _command(text)
-    if command != "cancel" and not await _allowed(update, context, form):
+    if command != "cancel" and not await allowed(update, context, form):
         await _close_quietly(context, state)
     elif command == "cancel":
         await _close_quietly(context, state)
@@ -133,7 +130,7 @@ async def on_button(
     state = (await visit(update, context)).form
     now = context.deps.clock.now()
     form = FORMS.get(form_name)
-    if form is not None and not await _allowed(update, context, form):
+    if form is not None and not await allowed(update, context, form):
         return
     if state is None or form is None or state.form != form_name or state.expired(now):
         await refuse(update, ui.common.stale_button())
@@ -230,7 +227,7 @@ async def _steer(env: FormEnv, form: Form, state: OpenForm, outcome: StepOutcome
     await _send(env.update, outcome.reply)
 
 
-async def _allowed(update: Update, context: BotContext, form: Form) -> bool:
+async def allowed(update: Update, context: BotContext, form: Form) -> bool:
     """Whether the sender may fill in ``form``; refuses (the one refusal path) when not."""
     if form.role is None:
         return True
@@ -286,74 +283,4 @@ def _command(text: str | None) -> str | None:
 
 def _known_command(text: str | None) -> bool:
     """``text`` is exactly one of the bot's commands (with no arguments)."""
-    known = {command.command for command in ui.menu_commands.commands(Role.MANAGER)} | {"start"}
-    return text is not None and len(text.split()) == 1 and _command(text) in known
-
-
-async def sweep_job(context: BotContext) -> None:
-    """JobQueue: close forms left alone too long; each person is told once, via the outbox."""
-    from bot.outbox import wake_dispatcher
-
-    if await sweep_now(context.deps):
-        wake_dispatcher(context.job_queue)
-
-
-async def sweep_now(deps: Deps) -> int:
-    """Close lapsed forms now and owe their owners a notice; returns how many closed."""
-    async with deps.db.write() as session:
-        closed = await form_rows.close_expired(session, now=deps.clock.now())
-    if closed:
-        log.info("%d forms timed out", closed)
-    return closed
-
-
-def form_button(
-    form: Form, kind: type[Callback]
-) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
-    """The handler of one form's answer buttons (role at sign-up, Create / Cancel ...).
-
-    The form's role is checked before anything else, so forged data for a manager's form
-    gets the same refusal as any manager button."""
-    form_name, answer_of = form.name, form.buttons[kind]
-
-    async def answered(update: Update, context: BotContext) -> None:
-        """A press of one of the form's answer buttons."""
-        if not await _allowed(update, context, form):
-            return
-        button = await pressed(update, kind)
-        if button is None:
-            return
-        key, value = answer_of(button)
-        await on_button(update, context, form_name=form_name, key=key, value=value)
-
-    return answered
-
-
-async def ignore_edit(_update: Update, _context: BotContext) -> None:
-    """An edited message is not a new answer: nothing reacts to it (EventBot does not ask
-    Telegram for edits; this holds should one arrive anyway)."""
-    raise ApplicationHandlerStop
-
-
-def register(app: EventBotApp) -> None:
-    """Forms see private messages first (group -1) and get their buttons."""
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore_edit), group=-2)
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message),
-        group=-1,
-    )
-    for form in FORMS.values():  # declared when their handler modules were imported
-        for kind in form.buttons:
-            app.add_handler(CallbackQueryHandler(form_button(form, kind), pattern=kind.pattern()))
-
-
-def schedule(app: EventBotApp) -> None:
-    """Sweep lapsed forms every minute (their owners are told through the outbox)."""
-    assert app.job_queue is not None
-    app.job_queue.run_repeating(
-        sweep_job,
-        interval=SWEEP_SECONDS,
-        first=SWEEP_SECONDS,
-        name=SWEEP_JOB,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
+    return text is not None and len(text.split()) == 1 and _command(text) in _KNOWN_COMMANDS

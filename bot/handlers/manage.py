@@ -10,7 +10,7 @@ from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.handlers.common import answer, deps, edit_or_say, friendly, now, pressed
 from bot.handlers.visit import requires
-from bot.services import events
+from bot.services import attendees, events
 from bot.ui.callbacks import AttendeePicker, Attendees, PastEvents
 from db.models import Role
 
@@ -68,7 +68,7 @@ async def attendees_page(update: Update, context: BotContext) -> None:
     tz = deps(context).settings.tz
     async with deps(context).db.read() as session:
         event = await events.get_event(session, event_id=button.event_id)
-        page = await events.attendee_page(
+        page = await attendees.attendee_page(
             session,
             event_id=event.id,
             page=button.page,

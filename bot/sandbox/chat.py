@@ -12,7 +12,8 @@ from typing import Any
 from bot.context import Deps, EventBotApp
 from bot.durations import parse_duration
 from bot.emulator import BotAPIEmulator, ChatEvent, ChatMessage
-from bot.forms.engine import awaiting_secret, sweep_now
+from bot.forms.engine import awaiting_secret
+from bot.forms.wiring import sweep_now
 from bot.outbox import dispatch_now
 from bot.sandbox.people import People, SandboxPerson
 from bot.sandbox.render import Output

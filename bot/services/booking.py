@@ -17,7 +17,7 @@ from bot.services.errors import (
     ManagersDontRegister,
     NotRegistered,
 )
-from bot.services.outbox import reminder_rows
+from bot.services.reminders import reminder_rows
 from bot.services.views import Account
 from db.models import Event, OutboxMessage, Registration, Role, User
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services import sessions
+from bot.services.reminders import ReminderInfo
 from db.models import (
     DeliveryStatus,
     Event,
@@ -31,17 +32,6 @@ NOTICE_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class ReminderInfo:
-    """What a reminder says, read from the event when it is sent (so edits are honoured)."""
-
-    offset: timedelta
-    event_id: int
-    title: str
-    location: str
-    starts_at: datetime
-
-
-@dataclass(frozen=True)
 class Delivery:
     """Everything needed to send one claimed row."""
 
@@ -50,28 +40,6 @@ class Delivery:
     chat_id: int
     payload: Mapping[str, Any] = field(default_factory=dict)
     reminder: ReminderInfo | None = None
-
-
-def reminder_rows(
-    *,
-    registration_id: int,
-    chat_id: int,
-    starts_at: datetime,
-    offsets: Iterable[timedelta],
-    now: datetime,
-) -> list[OutboxMessage]:
-    """The reminder rows of a new registration; those already in the past are not created."""
-    return [
-        OutboxMessage(
-            kind=OutboxKind.REMINDER,
-            chat_id=chat_id,
-            registration_id=registration_id,
-            offset_seconds=int(offset.total_seconds()),
-            due_at=starts_at - offset,
-        )
-        for offset in offsets
-        if starts_at - offset > now
-    ]
 
 
 async def add_notices(
@@ -128,30 +96,6 @@ async def expire_started(session: AsyncSession, *, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) + int(getattr(notices, "rowcount", 0) or 0)
-
-
-async def supersede_late_reminders(session: AsyncSession, *, now: datetime) -> int:
-    """When several reminders of one registration are due at once (the bot was down), only
-    the closest to the event is worth sending: skip the others."""
-    closer = aliased(OutboxMessage)
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.kind == OutboxKind.REMINDER,
-            OutboxMessage.status == DeliveryStatus.PENDING,
-            OutboxMessage.due_at <= now,
-            exists().where(
-                closer.registration_id == OutboxMessage.registration_id,
-                closer.kind == OutboxKind.REMINDER,
-                closer.status == DeliveryStatus.PENDING,
-                closer.due_at <= now,
-                closer.offset_seconds < OutboxMessage.offset_seconds,
-            ),
-        )
-        .values(status=DeliveryStatus.SKIPPED)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def due_ids(

@@ -7,16 +7,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.services.events import (
-    MAX_CAPACITY,
-    MIN_CAPACITY,
-    RECENTLY_STARTED,
-    Attendee,
-    AttendeePage,
-    EventDraft,
-    EventPage,
-    Packing,
-)
+from bot.services.attendees import Attendee, AttendeePage, Packing
+from bot.services.events import MAX_CAPACITY, MIN_CAPACITY, RECENTLY_STARTED, EventDraft, EventPage
 from bot.ui.callbacks import (
     AttendeePicker,
     Attendees,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from bot.forms.engine import sweep_now
+from bot.forms.wiring import sweep_now
 from bot.outbox import dispatch_now
 from db.models import Event, FormState
 from tests.conftest import INVITE_CODE, BotFactory, RunningBot, Sessions

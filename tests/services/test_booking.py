@@ -328,7 +328,7 @@ async def test_database_refuses_overbooking_even_without_the_service(sessions: S
 
 
 async def test_attendees_come_in_pages_in_registration_order(sessions: Sessions) -> None:
-    from bot.services.events import attendee_page
+    from bot.services.attendees import attendee_page
 
     manager = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
     event = await make_event(sessions, manager, now=NOW, capacity=30)

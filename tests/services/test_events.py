@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services import accounts, booking, events
+from bot.services import accounts, attendees, booking, events
 from bot.services.errors import EventNotFound, InvalidInput, Problem
 from bot.services.views import EventInfo, Viewer
 from db.models import Role
@@ -240,7 +240,7 @@ async def test_the_attendee_picker_keeps_events_for_a_day_after_they_start(
 async def test_attendee_pages_hold_what_fits_and_everyone_once(
     sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(events, "ATTENDEE_CHUNK", 3)  # several chunks, pages across them
+    monkeypatch.setattr(attendees, "ATTENDEE_CHUNK", 3)  # several chunks, pages across them
     manager = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
     event = await make_event(sessions, manager, now=NOW, capacity=20)
     sizes = [3, 5, 2, 9, 1, 1, 13, 4, 4, 2, 7]  # 13: over the room alone, still shown
@@ -253,13 +253,13 @@ async def test_attendee_pages_hold_what_fits_and_everyone_once(
                 session, user=person, event_id=event.id, chat_id=person.id, now=NOW,
                 reminder_offsets=[],
             )  # fmt: skip
-    packing = events.Packing(room=12, cost=lambda number, a: len(a.name) - 2)
+    packing = attendees.Packing(room=12, cost=lambda number, a: len(a.name) - 2)
     async with sessions.db.read() as session:
         pages = [
-            await events.attendee_page(session, event_id=event.id, page=n, packing=packing)
+            await attendees.attendee_page(session, event_id=event.id, page=n, packing=packing)
             for n in range(7)
         ]
-        beyond = await events.attendee_page(session, event_id=event.id, page=99, packing=packing)
+        beyond = await attendees.attendee_page(session, event_id=event.id, page=99, packing=packing)
     assert [[len(a.name) - 2 for a in p.attendees] for p in pages] == [
         [3, 5, 2],
         [9, 1, 1],
@@ -280,7 +280,7 @@ async def test_an_event_without_attendees_has_one_empty_page(sessions: Sessions)
     manager = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
     event = await make_event(sessions, manager, now=NOW)
     async with sessions.db.read() as session:
-        page = await events.attendee_page(
-            session, event_id=event.id, page=3, packing=events.Packing.per_page(10)
+        page = await attendees.attendee_page(
+            session, event_id=event.id, page=3, packing=attendees.Packing.per_page(10)
         )
     assert (page.attendees, page.page, page.pages, page.total, page.first) == ([], 0, 1, 0, 0)
