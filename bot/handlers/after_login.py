@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.forms import engine
-from bot.forms.model import Form, FormEnv
+from bot.forms.model import Done, Form, FormEnv, Reply
 from bot.handlers.common import answer, pressed, say
 from bot.handlers.visit import account
 from bot.menu import set_chat_menu
+from bot.services import accounts
 from bot.ui.callbacks import Start, StartAction
-from db.models import Role
+from db.models import Role, User
 
 
 def register_logged_out_form(
@@ -47,7 +49,22 @@ def return_to(update: Update) -> dict[str, Any]:
     return {"event_id": button.event_id} if button is not None and button.event_id else {}
 
 
-def telegram_name(update: Update) -> str:
+async def log_this_chat_in(env: FormEnv, session: AsyncSession, user: User, greeting: str) -> Done:
+    """Link this chat to ``user`` in the form's closing transaction; once it committed, say
+    ``greeting``, give the chat its role's menu and bring the person back to their event."""
+    await accounts.start_session(
+        session,
+        telegram_user_id=env.user_id,
+        chat_id=env.chat_id,
+        user=user,
+        now=env.now,
+        ttl=env.deps.settings.session_ttl,
+        telegram_name=_telegram_name(env.update),
+    )
+    return Done((Reply(greeting),), after=lambda: _welcome_in(env, user.role))
+
+
+def _telegram_name(update: Update) -> str:
     """How /sessions names a login: the Telegram user's name and @username."""
     user = update.effective_user
     if user is None:
@@ -55,7 +72,7 @@ def telegram_name(update: Update) -> str:
     return f"{user.full_name} (@{user.username})" if user.username else user.full_name
 
 
-async def welcome_in(env: FormEnv, role: Role) -> None:
+async def _welcome_in(env: FormEnv, role: Role) -> None:
     """Give the chat its role's command menu and bring the person back to their event."""
     from bot.handlers.events import show_card
 

@@ -10,7 +10,7 @@ from bot import ui
 from bot.context import EventBotApp
 from bot.forms import engine
 from bot.forms.model import Abandon, Again, Done, Form, FormEnv, Reply, Step
-from bot.handlers.after_login import register_logged_out_form, telegram_name, welcome_in
+from bot.handlers.after_login import log_this_chat_in, register_logged_out_form
 from bot.services import accounts, lockout
 from bot.services.errors import BadCredentials, LoginLocked
 from bot.ui.callbacks import StartAction
@@ -62,17 +62,8 @@ async def log_in(env: FormEnv, session: AsyncSession) -> Done:
     # the email's counter only: a guesser must not reset their own Telegram account's
     # counter by logging into an account of theirs in between (it runs out with its window)
     await lockout.forgive(session, keys=((lockout.PER_EMAIL, email),))
-    await accounts.start_session(
-        session,
-        telegram_user_id=env.user_id,
-        chat_id=env.chat_id,
-        user=user,
-        now=env.now,
-        ttl=env.deps.settings.session_ttl,
-        telegram_name=telegram_name(env.update),
-    )
     log.info("Telegram user %s logged in as account %s", env.user_id, user.id)
-    return Done((Reply(ui.accounts.logged_in(user)),), after=lambda: welcome_in(env, user.role))
+    return await log_this_chat_in(env, session, user, ui.accounts.logged_in(user))
 
 
 LOGIN = engine.declare(

@@ -11,7 +11,7 @@ from bot import ui
 from bot.context import EventBotApp
 from bot.forms import engine
 from bot.forms.model import Again, Done, Form, FormEnv, GoTo, Reply, Step
-from bot.handlers.after_login import register_logged_out_form, telegram_name, welcome_in
+from bot.handlers.after_login import log_this_chat_in, register_logged_out_form
 from bot.services import accounts, lockout
 from bot.services.errors import EmailTaken, LoginLocked
 from bot.services.passwords import password_problem
@@ -92,17 +92,8 @@ async def create_account(env: FormEnv, session: AsyncSession) -> Done:
         )
     except EmailTaken:
         raise GoTo("email", Reply(ui.accounts.signup_email_taken())) from None
-    await accounts.start_session(
-        session,
-        telegram_user_id=env.user_id,
-        chat_id=env.chat_id,
-        user=user,
-        now=env.now,
-        ttl=env.deps.settings.session_ttl,
-        telegram_name=telegram_name(env.update),
-    )
     log.info("account %s created as %s by Telegram user %s", user.id, user.role, env.user_id)
-    return Done((Reply(ui.accounts.signed_up(user)),), after=lambda: welcome_in(env, user.role))
+    return await log_this_chat_in(env, session, user, ui.accounts.signed_up(user))
 
 
 SIGNUP = engine.declare(
