@@ -62,6 +62,7 @@ class OutboxKind(enum.StrEnum):
 
     REMINDER = "reminder"  # before an event; worded from the event row when it is sent
     NOTICE = "notice"  # a fixed message named by ``payload["notice"]`` (e.g. a form timed out)
+    BROADCAST = "broadcast"  # a manager's message to an event's attendees (``broadcast_id``)
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
@@ -127,6 +128,11 @@ class Event(Base):
     seats_left: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # set when a manager cancels it: it leaves every listing, its rows stay for the record
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # bumped by every change a card or post shows (seats, title, time, place, capacity,
+    # cancellation): posts in groups and inline messages are re-drawn while theirs is older
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Registration(Base):
@@ -144,6 +150,124 @@ class Registration(Base):
     # the private chat reminders go to: the one the user registered from
     chat_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the secret in the ticket's QR link (ci_<id>_<secret>, 128 bits, compared in constant
+    # time); made when the registration is, or on first use for rows older than tickets
+    ticket_secret: Mapped[str | None] = mapped_column(String(32))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class WaitlistEntry(Base):
+    """Someone waiting for a seat at a full event; the lowest id is promoted first.
+
+    Joined and promoted under the event row's lock (a guarded UPDATE on ``events``), so a seat
+    that frees up always goes to the head of the list and nobody is both registered and waiting.
+    """
+
+    __tablename__ = "waitlist"
+    __table_args__ = (
+        UniqueConstraint("user_id", "event_id", name="uq_waitlist_user_event"),
+        Index("ix_waitlist_event_id", "event_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Cancellation(Base):
+    """A registration its owner cancelled: kept for the record and the registrations chart."""
+
+    __tablename__ = "cancellations"
+    __table_args__ = (Index("ix_cancellations_event_id", "event_id", "cancelled_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Broadcast(Base):
+    """A manager's message to everyone registered for an event; one outbox row per recipient.
+
+    ``status_chat_id``/``status_message_id`` is the message in the manager's chat that is
+    edited with the progress ("sent 120/450").
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[int] = mapped_column(Integer)
+    status_chat_id: Mapped[int] = mapped_column(BigInteger)
+    status_message_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    progress_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BotChat(Base):
+    """A group, supergroup or channel the bot was added to (from ``my_chat_member`` updates)."""
+
+    __tablename__ = "bot_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(255))
+    added_by: Mapped[int | None] = mapped_column(BigInteger)  # Telegram user id
+    # the bot is a member (and for channels an administrator) while this is null
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EventPost(Base):
+    """An event card posted in a group or channel, or sent through inline mode.
+
+    Re-drawn (coalesced, a few seconds apart) while ``shown_revision`` is behind the event's
+    ``revision``; ``gone_at`` is set when the chat or message can no longer be edited.
+    """
+
+    __tablename__ = "event_posts"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id", name="uq_event_posts_chat_message"),
+        UniqueConstraint("inline_message_id", name="uq_event_posts_inline_message_id"),
+        Index("ix_event_posts_event_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    inline_message_id: Mapped[str | None] = mapped_column(String(255))
+    shown_revision: Mapped[int] = mapped_column(Integer)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboxUpdate(Base):
+    """An update Telegram delivered, stored before its offset is confirmed.
+
+    The row is the truth about what arrived: a crash after ``getUpdates`` loses nothing,
+    because start-up replays rows not yet ``handled_at``. ``applied_at`` is written inside the
+    update's own write transaction, so an update whose changes committed is never applied
+    again, however often it is delivered or replayed.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_handled_at", "handled_at", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OutboxMessage(Base):
@@ -167,6 +291,9 @@ class OutboxMessage(Base):
         ForeignKey("registrations.id", ondelete="CASCADE")
     )
     offset_seconds: Mapped[int | None] = mapped_column(Integer)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[DeliveryStatus] = mapped_column(

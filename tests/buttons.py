@@ -19,6 +19,8 @@ from bot.ui.callbacks import (
     EndOtherSessions,
     EventCard,
     EventList,
+    ManageAction,
+    ManagerCard,
     MyEvents,
     NewEventConfirm,
     PastEvents,
@@ -42,6 +44,7 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     Attendees: st.builds(Attendees, IDS, PAGES),
     EndOtherSessions: st.just(EndOtherSessions()),
     PastEvents: st.builds(PastEvents, PAGES),
+    ManagerCard: st.builds(ManagerCard, IDS, st.sampled_from(ManageAction)),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -60,4 +63,5 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     Attendees: [Attendees(1, 0), Attendees(2, 1), Attendees(MAX_ID, MAX_PAGE)],
     EndOtherSessions: [EndOtherSessions()],
     PastEvents: [PastEvents(0), PastEvents(1), PastEvents(MAX_PAGE)],
+    ManagerCard: [ManagerCard(event_id, a) for a in ManageAction for event_id in (1, MAX_ID)],
 }

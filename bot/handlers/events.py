@@ -86,7 +86,12 @@ async def card_action(update: Update, context: BotContext) -> None:
     if button is None:
         return
     match button.action:
-        case CardAction.OPEN:
+        case (
+            CardAction.OPEN
+            | CardAction.JOIN_WAITLIST
+            | CardAction.LEAVE_WAITLIST
+            | CardAction.TICKET
+        ):
             # look first: a card that doesn't exist answers the press with the reason
             await _render_card(update, context, button.event_id, button)
             await answer(update)

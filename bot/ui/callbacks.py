@@ -18,6 +18,7 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``Attendees``     | ``att:ID:PAGE`` (a page holds what fits one message) |
 | ``EndOtherSessions`` | ``ses:others``             |
 | ``PastEvents``    | ``atp:PAGE``                  |
+| ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card of an event and its buttons) |
 """
 
 from __future__ import annotations
@@ -194,6 +195,9 @@ class CardAction(StrEnum):
     REGISTER = "reg"
     UNREGISTER = "unreg"  # asks "Cancel your registration?" (old buttons ask too: safer)
     UNREGISTER_CONFIRMED = "unregy"  # *Yes, cancel it*
+    JOIN_WAITLIST = "wait"  # the event is full: queue for the next free seat
+    LEAVE_WAITLIST = "unwait"
+    TICKET = "tkt"  # *My ticket*: the QR code to show at the door
 
 
 MINE = "m"  # the card was opened from /myevents
@@ -344,3 +348,53 @@ class PastEvents(Callback, prefix="atp"):
     def _from_fields(cls, fields: list[str]) -> Self | None:
         page = _page(fields[0]) if len(fields) == 1 else None
         return None if page is None else cls(page)
+
+
+class ManageAction(StrEnum):
+    """The organiser's buttons on a manager's event card."""
+
+    OPEN = "open"  # on the wire: no action field
+    EDIT = "ed"
+    ATTENDEES = "att"
+    MESSAGE = "msg"
+    EXPORT = "csv"
+    POST = "post"
+    CHART = "chart"
+    CANCEL = "cx"  # asks "Cancel Jazz night? 37 people are registered"
+    CANCEL_CONFIRMED = "cxy"  # *Yes, cancel*
+
+
+@dataclass(frozen=True)
+class ManagerCard(Callback, prefix="mc"):
+    """A manager's card of an event (counters and the organiser's buttons), or one of them.
+
+    Every handler behind it checks the manager role on the server: the data can be forged.
+    """
+
+    event_id: int
+    action: ManageAction = ManageAction.OPEN
+
+    def _fields(self) -> Sequence[str]:
+        if self.action is ManageAction.OPEN:
+            return (str(self.event_id),)
+        return (str(self.event_id), self.action.value)
+
+    @classmethod
+    def action_pattern(cls, action: ManageAction) -> re.Pattern[str]:
+        """Matches this action's data for any event id (the id is validated by ``parse``)."""
+        if action is ManageAction.OPEN:
+            return re.compile(rf"^{cls.prefix}:[^:]*$")
+        return re.compile(rf"^{cls.prefix}:[^:]*:{re.escape(action.value)}$")
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        if not 1 <= len(fields) <= 2:
+            return None
+        event_id = _event_id(fields[0])
+        action = ManageAction.OPEN
+        if len(fields) == 2:
+            found = _member(ManageAction, fields[1])
+            if found is None or found is ManageAction.OPEN:
+                return None
+            action = found
+        return None if event_id is None else cls(event_id, action)
