@@ -18,7 +18,7 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``Attendees``     | ``att:ID:PAGE`` (a page holds what fits one message) |
 | ``EndOtherSessions`` | ``ses:others``             |
 | ``PastEvents``    | ``atp:PAGE``                  |
-| ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card of an event and its buttons) |
+| ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card and its buttons) |
 """
 
 from __future__ import annotations
