@@ -55,7 +55,7 @@ async def register(
     taken = await session.execute(
         update(Event)
         .where(Event.id == event_id, Event.seats_left > 0, Event.starts_at > now)
-        .values(seats_left=Event.seats_left - 1)
+        .values(seats_left=Event.seats_left - 1, revision=Event.revision + 1)
         .returning(Event.starts_at)
     )
     starts_at = taken.scalar_one_or_none()
@@ -106,7 +106,9 @@ async def cancel_registration(
         delete(OutboxMessage).where(OutboxMessage.registration_id == registration_id)
     )
     await session.execute(
-        update(Event).where(Event.id == event_id).values(seats_left=Event.seats_left + 1)
+        update(Event)
+        .where(Event.id == event_id)
+        .values(seats_left=Event.seats_left + 1, revision=Event.revision + 1)
     )
 
 
