@@ -70,6 +70,8 @@ class ChatMessage:
     deleted: bool = False
     document: dict[str, Any] | None = None
     document_bytes: bytes | None = None
+    photo: list[dict[str, Any]] | None = None
+    photo_bytes: bytes | None = None
 
     @property
     def chat_id(self) -> int:
@@ -99,8 +101,11 @@ class ChatMessage:
             "chat": self.chat,
             "date": self.date,
         }
-        if self.document is not None:
-            data["document"] = self.document
+        if self.document is not None or self.photo is not None:
+            if self.document is not None:
+                data["document"] = self.document
+            if self.photo is not None:
+                data["photo"] = self.photo
             if self.text:
                 data["caption"] = self.text
         else:

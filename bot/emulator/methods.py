@@ -17,6 +17,9 @@ from bot.emulator.updates import UpdateQueue
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
+MAX_CAPTION = 1024
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply "
     "markup are exactly the same as a current content and reply markup of the message"
@@ -51,6 +54,21 @@ def check_text(text: str) -> None:
         raise ApiError(400, "Bad Request: message text is empty")
     if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:  # Telegram counts UTF-16 code units
         raise ApiError(400, "Bad Request: message is too long")
+
+
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG (from its IHDR chunk), or None if it isn't one.
+
+    The emulator accepts PNG photos only: that is what the bot sends, and Telegram refuses
+    bytes that are no image with IMAGE_PROCESS_FAILED.
+    """
+    if (
+        len(content) < 24
+        or not content.startswith(b"\x89PNG\r\n\x1a\n")
+        or content[12:16] != b"IHDR"
+    ):
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
 
 
 def _scope_key(params: dict[str, Any]) -> str:
@@ -160,17 +178,47 @@ class BotAPIMethods(UpdateQueue, Faults):
             listener(answer)
         return True
 
-    async def _api_senddocument(self, params: dict[str, Any]) -> Any:
+    def _store_upload(self, params: dict[str, Any], field: str) -> tuple[ChatMessage, str, bytes]:
+        """A message carrying the file uploaded as ``field``, with its checked caption."""
         chat = self._target_chat(params)
-        upload = params.get("document")
+        upload = params.get(field)
         if not isinstance(upload, tuple):
-            raise ApiError(400, "Bad Request: there is no document in the request")
+            raise ApiError(400, f"Bad Request: there is no {field} in the request")
         filename, content = upload
         caption, html = render(params, "caption")
+        if len(caption.encode("utf-16-le")) // 2 > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
         markup = check_markup(params.get("reply_markup"))
         message = self._store(
             chat, self.bot_user, text=caption, from_bot=True, html=html, reply_markup=markup
         )
+        return message, filename, content
+
+    async def _api_sendphoto(self, params: dict[str, Any]) -> Any:
+        message, _filename, content = self._store_upload(params, "photo")
+        size = png_size(content)
+        if size is None:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = size
+        if width + height > MAX_PHOTO_SIDES or len(content) > MAX_PHOTO_BYTES:
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        chat_id = message.chat_id
+        message.photo = [
+            {
+                "file_id": f"photo{chat_id}_{message.message_id}",
+                "file_unique_id": f"p{chat_id}_{message.message_id}",
+                "width": width,
+                "height": height,
+                "file_size": len(content),
+            }
+        ]
+        message.photo_bytes = content
+        self._record("sent", message)
+        return message.to_api()
+
+    async def _api_senddocument(self, params: dict[str, Any]) -> Any:
+        message, filename, content = self._store_upload(params, "document")
+        chat = message.chat
         message.document = {
             "file_id": f"doc{chat['id']}_{message.message_id}",
             "file_unique_id": f"u{chat['id']}_{message.message_id}",
