@@ -30,6 +30,7 @@ from bot.outbox import schedule as schedule_outbox
 from bot.services import outbox
 from bot.services.passwords import PasswordHasher
 from bot.transport.aiohttp_request import AiohttpRequest
+from bot.transport.inbox import Inbox, InboxUpdater
 from bot.transport.log_safety import protect_logs
 from bot.transport.offload import offload
 from bot.transport.send_limiter import SendLimiter
@@ -52,6 +53,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         db=Database(settings.database_url, busy_timeout=settings.database_busy_timeout),
         passwords=PasswordHasher(rounds=settings.bcrypt_rounds, offload=offload),
     )
+    inbox = Inbox(deps.db, deps.clock)
     api = settings.telegram_api_url
     builder = (
         ApplicationBuilder()
@@ -66,7 +68,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_chats))
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_chats, inbox=inbox))
+        # polling is InboxUpdater's (set below): nothing Telegram delivered is lost in a crash
+        .updater(None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .request(_request(settings, pool=settings.concurrent_chats + 8))
@@ -76,6 +80,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         .rate_limiter(SendLimiter(messages_per_second=settings.send_rate_limit))
     )
     app: EventBotApp = builder.build()  # type: ignore[assignment]
+    app.updater = InboxUpdater(bot=app.bot, update_queue=app.update_queue, inbox=inbox)
     start.register(app)
     forms.register(app)
     signup.register(app)
@@ -155,4 +160,6 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app = cast(EventBotApp, application)
+    if isinstance(app.updater, InboxUpdater):
+        await app.updater.inbox.stop()  # the last handled marks
     await app.deps.db.dispose()

@@ -254,9 +254,10 @@ class InboxUpdate(Base):
     """An update Telegram delivered, stored before its offset is confirmed.
 
     The row is the truth about what arrived: a crash after ``getUpdates`` loses nothing,
-    because start-up replays rows not yet ``handled_at``. ``applied_at`` is written inside the
-    update's own write transaction, so an update whose changes committed is never applied
-    again, however often it is delivered or replayed.
+    because start-up replays rows not yet ``handled_at``. ``applied_writes`` counts the
+    update's write transactions that committed, each recorded inside that transaction
+    (``db.update_writes``), so a change that committed is never applied again, however often
+    the update is delivered or replayed.
     """
 
     __tablename__ = "inbox"
@@ -266,7 +267,7 @@ class InboxUpdate(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    applied_writes: Mapped[int] = mapped_column(Integer, default=0)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

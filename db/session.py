@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db import inline_sqlite
+from db.update_writes import REPLAY, claim_write, release_write
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 BEGIN_OPTION = "sqlite_begin"
@@ -106,21 +107,44 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A transaction that may write; committed on success, rolled back on error."""
+        """A transaction that may write; committed on success, rolled back on error.
+
+        Inside an update, the transaction is numbered and recorded on the update's inbox row
+        (``db.update_writes``); one an earlier run of the update already committed is rolled
+        back instead, so replaying an update changes nothing twice.
+        """
         if self._write_lock is None:
-            async with self._writes.begin() as session:
-                yield session
+            session = self._writes()
+            try:
+                await session.begin()
+                async with self._apply_once(session):
+                    yield session
+            finally:
+                await session.close()
             return
         async with self._write_lock:
             session = await self._begin_write()
             try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+                async with self._apply_once(session):
+                    yield session
             finally:
                 await session.close()
+
+    @asynccontextmanager
+    async def _apply_once(self, session: AsyncSession) -> AsyncIterator[None]:
+        first_time = await claim_write(session)
+        session.info[REPLAY] = not first_time
+        try:
+            yield
+            if first_time:
+                await session.commit()
+            else:
+                await session.rollback()
+        except BaseException:
+            await session.rollback()
+            if first_time:
+                release_write()
+            raise
 
     async def _begin_write(self) -> AsyncSession:
         loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from bot.config import load_settings
 from db.models import Base
-from db.session import make_engine
+from db.session import BEGIN_OPTION, NO_BEGIN, make_engine
 from db.types import UTCDateTime
 
 config = context.config
@@ -43,10 +43,32 @@ def _configure(connection: Connection) -> None:
     )
 
 
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign key enforcement (only possible outside a transaction)."""
+    connection.execution_options(**{BEGIN_OPTION: NO_BEGIN})
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+    connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+
+
 def _run_sync(connection: Connection) -> None:
+    # Batch mode rebuilds a SQLite table by copying it and dropping the old one; with foreign
+    # keys enforced, dropping a parent (registrations) would cascade-delete its children
+    # (outbox rows). So they are off while migrating (Alembic's advice for batch mode) and
+    # checked before they go back on.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys(connection, on=False)
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
+    if sqlite:
+        connection.commit()
+        _sqlite_foreign_keys(connection, on=True)
 
 
 def run_migrations_offline() -> None:

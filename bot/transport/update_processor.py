@@ -9,7 +9,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.transport.inbox import Inbox
 from bot.transport.worker_slot import WorkerSlot, current_slot
+from db.update_writes import current_update
 
 # Updates waiting for their chat's turn hold a slot of PTB's own semaphore, so it is sized
 # generously; the real concurrency limit is ``workers``, taken only once it is the chat's turn.
@@ -36,9 +38,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     (``bot.transport.worker_slot.off_worker``).
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, inbox: Inbox | None = None) -> None:
         super().__init__(max_concurrent_updates=_QUEUED_UPDATES)
         self.workers = workers
+        self.inbox = inbox
         self._slots = asyncio.Semaphore(workers)
         self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
 
@@ -52,12 +55,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 await self._slots.acquire()
                 slot = WorkerSlot(self._slots)
                 token = current_slot.set(slot)
+                writes = self.inbox.begin(update) if self.inbox is not None else None
+                update_token = current_update.set(writes)
                 try:
                     await coroutine
                 finally:
+                    current_update.reset(update_token)
                     current_slot.reset(token)
                     if slot.held:
                         self._slots.release()
+                if writes is not None and self.inbox is not None:
+                    self.inbox.handled(writes.update_id)
         finally:
             lock, users = self._locks[key]
             if users == 1:

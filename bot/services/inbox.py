@@ -1,0 +1,101 @@
+"""The update inbox: every update Telegram delivered, kept until it has been handled.
+
+Rows are written before Telegram is told (by the next ``getUpdates`` offset) that the updates
+arrived, and marked handled once their handler finished, so a crash in between loses nothing:
+start-up hands the unhandled rows to the handlers again. The primary key is Telegram's
+``update_id``: a delivery Telegram repeats is recognised and dropped at the door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import InboxUpdate
+
+# Telegram keeps an undelivered update for 24 hours; a handled row older than that can't be
+# delivered again, so it is only kept a little longer, for the record
+KEEP_HANDLED = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One delivered update: its id, its chat (for ordering) and its JSON."""
+
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An update not yet handled, with the write transactions an earlier run committed."""
+
+    update_id: int
+    payload: dict[str, Any]
+    applied_writes: int
+
+
+async def store(session: AsyncSession, *, arrivals: Sequence[Arrival], now: datetime) -> set[int]:
+    """Keep ``arrivals``; the ids of those not seen before (the rest are repeats)."""
+    if not arrivals:
+        return set()
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = (
+        dialect.insert(InboxUpdate)
+        .values(
+            [
+                {
+                    "update_id": a.update_id,
+                    "chat_id": a.chat_id,
+                    "payload": a.payload,
+                    "received_at": now,
+                    "applied_writes": 0,
+                }
+                for a in arrivals
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
+        .returning(InboxUpdate.update_id)
+    )
+    return set((await session.scalars(statement)).all())
+
+
+async def unhandled(session: AsyncSession, *, after: int = -1, limit: int = 500) -> list[Pending]:
+    """Updates not yet handled with ids above ``after``, oldest first."""
+    rows = await session.execute(
+        select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.applied_writes)
+        .where(InboxUpdate.handled_at.is_(None), InboxUpdate.update_id > after)
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return [Pending(update_id, payload, applied) for update_id, payload, applied in rows]
+
+
+async def mark_handled(
+    session: AsyncSession, *, update_ids: Collection[int], now: datetime
+) -> None:
+    """Record that the handlers of ``update_ids`` finished."""
+    if update_ids:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(list(update_ids)))
+            .values(handled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def prune(session: AsyncSession, *, now: datetime) -> int:
+    """Forget handled updates old enough that Telegram can't deliver them again."""
+    removed = await session.execute(
+        delete(InboxUpdate)
+        .where(InboxUpdate.handled_at < now - KEEP_HANDLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(removed.rowcount)  # type: ignore[attr-defined]
