@@ -7,11 +7,16 @@ import asyncio
 import gc
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.transport.log_safety import protect_logs
+
+if TYPE_CHECKING:
+    from bot.context import EventBotApp
 
 TOKEN_HELP = (
     "BOT_TOKEN: not set. Talk to @BotFather in Telegram, send /newbot, and put the token it "
@@ -74,7 +79,25 @@ def run(settings: Settings) -> None:
     use_fast_event_loop()
     app = build_application(settings)
     tune_garbage_collector()
-    app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    if settings.webhook_url is None:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    else:
+        asyncio.run(_serve_webhook(app))
+
+
+async def _serve_webhook(app: EventBotApp) -> None:
+    """Webhook mode until SIGINT or SIGTERM."""
+    from bot.app import start_webhook, stop_webhook
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    server = await start_webhook(app)
+    try:
+        await stop.wait()
+    finally:
+        await stop_webhook(app, server)
 
 
 def sandbox(settings: Settings, *, demo: bool, files: Path) -> int:

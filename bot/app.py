@@ -26,6 +26,7 @@ from bot.handlers import (
     start,
 )
 from bot.menu import set_default_menu
+from bot.outbox import WORKERS as OUTBOX_WORKERS
 from bot.outbox import schedule as schedule_outbox
 from bot.services import outbox
 from bot.services.passwords import PasswordHasher
@@ -35,6 +36,7 @@ from bot.transport.log_safety import protect_logs
 from bot.transport.offload import offload
 from bot.transport.send_limiter import SendLimiter
 from bot.transport.update_processor import PerChatUpdateProcessor
+from bot.transport.webhook import WebhookServer
 from db.session import Database
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     deps = Deps(
         settings=settings,
         clock=clock or SystemClock(),
-        db=Database(settings.database_url, busy_timeout=settings.database_busy_timeout),
+        db=Database(
+            settings.database_url,
+            busy_timeout=settings.database_busy_timeout,
+            pool_size=database_pool_size(settings),
+        ),
         passwords=PasswordHasher(rounds=settings.bcrypt_rounds, offload=offload),
     )
     inbox = Inbox(deps.db, deps.clock)
@@ -95,6 +101,12 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     return app
 
 
+def database_pool_size(settings: Settings) -> int:
+    """PostgreSQL connections a replica keeps: one per chat served at once, one per outbox
+    delivery worker, and four for the inbox (polling, handled marks) and the jobs."""
+    return settings.concurrent_chats + OUTBOX_WORKERS + 4
+
+
 def _request(settings: Settings, *, pool: int) -> AiohttpRequest:
     """A Bot API connection pool with TELEGRAM_TIMEOUT for every phase of a call."""
     timeout = settings.telegram_timeout
@@ -133,6 +145,40 @@ async def stop_polling(app: EventBotApp) -> None:
     assert app.updater is not None
     if app.updater.running:
         await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
+async def start_webhook(app: EventBotApp) -> WebhookServer:
+    """Start ``app`` in webhook mode: initialise, post_init, hand over what a previous run
+    left unhandled, serve, then tell Telegram where to send updates."""
+    settings = app.deps.settings
+    assert isinstance(app.updater, InboxUpdater) and settings.webhook_url is not None
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    inbox = app.updater.inbox
+    await inbox.start()
+    for update in await inbox.unfinished(app.bot):
+        await app.update_queue.put(update)
+    server = WebhookServer(app, inbox)
+    await server.start()
+    await app.start()
+    await app.bot.set_webhook(
+        url=settings.webhook_url,
+        secret_token=settings.webhook_secret,
+        allowed_updates=ALLOWED_UPDATES,
+        max_connections=min(100, settings.concurrent_chats),
+    )
+    return server
+
+
+async def stop_webhook(app: EventBotApp, server: WebhookServer) -> None:
+    """Undo ``start_webhook``; the webhook stays set (the next replica or run takes over)."""
+    await server.stop()
     if app.running:
         await app.stop()
     await app.shutdown()

@@ -94,10 +94,17 @@ class Database:
     mode never wait for writers.
     """
 
-    def __init__(self, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, pool_size: int = 5
+    ) -> None:
         self.busy_timeout = busy_timeout
         self.sqlite = is_sqlite(url)
-        self.engine = make_engine(url, busy_timeout=INLINE_LOCK_WAIT if self.sqlite else 0)
+        # PostgreSQL: one pooled connection per task that may hold one at a time (each update
+        # and job uses one AsyncSession, one transaction after another), plus some overflow
+        pooling = {} if self.sqlite else {"pool_size": pool_size, "max_overflow": pool_size // 2}
+        self.engine = make_engine(
+            url, busy_timeout=INLINE_LOCK_WAIT if self.sqlite else 0, **pooling
+        )
         self._writes = make_session_factory(self.engine)
         self._reads = make_session_factory(
             self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})

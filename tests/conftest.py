@@ -1,13 +1,20 @@
-"""Fixtures: a migrated SQLite database per test, the Bot API emulator, and running bots;
-a fresh migrated PostgreSQL database per test for the ``postgres``-marked tests."""
+"""Fixtures: a migrated database per test, the Bot API emulator, and running bots.
+
+The database is a SQLite file, or with ``TEST_DATABASE=postgresql`` a fresh PostgreSQL
+database (copied from one migrated template per session), so the whole suite runs on either
+backend; ``sqlite_only`` tests (SQLite's own locking, files) are skipped on PostgreSQL. The
+``postgres``-marked tests always use PostgreSQL (races that need real parallel connections).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,13 +28,30 @@ from bot.migrate import upgrade_to_head
 from db.session import Database
 from tests import postgres
 
+T = TypeVar("T")
 TOKEN = "123456789:TEST-token"
 INVITE_CODE = "let-me-manage"
 
 
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite").lower()
+if BACKEND not in ("sqlite", "postgresql"):
+    raise ValueError(f"TEST_DATABASE must be sqlite or postgresql, not {BACKEND!r}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``postgres`` marker (deselect with ``-m "not postgres"``)."""
+    """Register the markers (deselect PostgreSQL-only tests with ``-m "not postgres"``)."""
     config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (tests/postgres.py)")
+    config.addinivalue_line("markers", "sqlite_only: about SQLite itself; skipped on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With TEST_DATABASE=postgresql, skip the tests about SQLite itself."""
+    if BACKEND != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="about SQLite itself (TEST_DATABASE=postgresql)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +87,41 @@ def postgres_url(postgres_empty_url: str) -> str:
     return postgres_empty_url
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    """The name of a database migrated to head once, that each test's database copies."""
+    name = postgres.new_database_name()
+    upgrade_to_head(_in_thread(postgres.create_database(postgres_server, name)))
+    yield name
+    _in_thread(postgres.drop_database(postgres_server, name))
+
+
+def _in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to the end on a loop of its own (callers may be inside a loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
+def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file brought to head by the real Alembic migrations."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'eventbot.db'}"
     upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture
+async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """The test's database at head: SQLite, or PostgreSQL with TEST_DATABASE=postgresql."""
+    if BACKEND == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+        return
+    admin: str = request.getfixturevalue("postgres_server")
+    template: str = request.getfixturevalue("postgres_template")
+    name = postgres.new_database_name()
+    url = await postgres.create_database(admin, name, template=template)
     yield url
+    await postgres.drop_database(admin, name)
 
 
 class Sessions:

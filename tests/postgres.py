@@ -199,9 +199,9 @@ def new_database_name() -> str:
     return f"eventbot_test_{os.getpid()}_{next(_names)}_{secrets.token_hex(3)}"
 
 
-async def create_database(admin_url: str, name: str) -> str:
-    """Create an empty database ``name``; return its URL."""
-    await _admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE template0')
+async def create_database(admin_url: str, name: str, *, template: str = "template0") -> str:
+    """Create database ``name`` as a copy of ``template`` (empty by default); return its URL."""
+    await _admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return with_database(admin_url, name)
 
 

@@ -32,6 +32,9 @@ AFTER = {
 }
 
 
+pytestmark = pytest.mark.sqlite_only  # data migrations checked on SQLite files
+
+
 def test_stored_emails_are_normalised_and_clashes_reported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

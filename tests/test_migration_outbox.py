@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
 from bot.migrate import alembic_config
+
+pytestmark = pytest.mark.sqlite_only  # data migrations checked on SQLite files
 
 ROWS = [
     (1, 1, 86400, "2030-01-01 19:00:00.000000", "pending", 0),

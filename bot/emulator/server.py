@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.emulator.driver import Driver
 from bot.emulator.errors import ApiError
 from bot.emulator.methods import BotAPIMethods
+from bot.emulator.webhooks import Webhooks
 
 DEFAULT_TOKEN = "123456789:TEST-token"
 # parameters that PTB sends JSON-encoded; every other value is a plain string
@@ -18,11 +19,11 @@ JSON_PARAMS = {
     "chat_id", "message_id", "reply_markup", "show_alert", "commands", "scope", "offset",
     "limit", "timeout", "allowed_updates", "cache_time", "link_preview_options",
     "disable_notification", "protect_content", "reply_parameters", "entities",
-    "drop_pending_updates", "menu_button",
+    "drop_pending_updates", "menu_button", "max_connections",
 }  # fmt: skip
 
 
-class BotAPIEmulator(Driver, BotAPIMethods):
+class BotAPIEmulator(Driver, Webhooks, BotAPIMethods):
     """An in-memory Telegram for one bot, served over HTTP on loopback."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, username: str = "EventBot_test_bot"):
@@ -47,7 +48,8 @@ class BotAPIEmulator(Driver, BotAPIMethods):
         return self.url
 
     async def close(self) -> None:
-        """Stop serving."""
+        """Stop serving (and delivering to a webhook)."""
+        await self.stop_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

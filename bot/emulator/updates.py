@@ -42,6 +42,7 @@ class UpdateQueue(ChatState):
         self.dropped_updates: list[dict[str, Any]] = []
         self.long_polls = True
         self._update_ids = itertools.count(1)
+        self._last_update_id = 0
 
     def delivers(self, update_type: str) -> bool:
         """Whether an update of ``update_type`` created now would reach the bot."""
@@ -52,12 +53,21 @@ class UpdateQueue(ChatState):
         self.long_polls = enabled
         self._notify()
 
+    def next_update_id(self) -> int:
+        """The id the next update will get (to pick it out in tests)."""
+        return self._last_update_id + 1
+
+    def last_update_id(self) -> int:
+        """The id of the newest update."""
+        return self._last_update_id
+
     def _push_update(self, payload: dict[str, Any]) -> bool:
         """Queue an update (``{type: object}``); False when the bot doesn't receive its type."""
         if not all(self.delivers(key) for key in payload):
             self.dropped_updates.append(payload)
             return False
-        self.updates.append({"update_id": next(self._update_ids), **payload})
+        self._last_update_id = next(self._update_ids)
+        self.updates.append({"update_id": self._last_update_id, **payload})
         self._notify()
         return True
 

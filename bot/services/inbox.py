@@ -67,6 +67,18 @@ async def store(session: AsyncSession, *, arrivals: Sequence[Arrival], now: date
     return set((await session.scalars(statement)).all())
 
 
+async def pending(session: AsyncSession, *, update_id: int) -> Pending | None:
+    """The stored update ``update_id`` if it is not handled yet (None when handled or unknown)."""
+    row = (
+        await session.execute(
+            select(InboxUpdate.payload, InboxUpdate.applied_writes).where(
+                InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None)
+            )
+        )
+    ).first()
+    return None if row is None else Pending(update_id, row.payload, row.applied_writes)
+
+
 async def unhandled(session: AsyncSession, *, after: int = -1, limit: int = 500) -> list[Pending]:
     """Updates not yet handled with ids above ``after``, oldest first."""
     rows = await session.execute(

@@ -46,6 +46,7 @@ class Inbox:
         self.db = db
         self.clock = clock
         self._in_flight: dict[int, int] = {}  # update id -> write transactions already applied
+        self._waiters: dict[int, asyncio.Future[None]] = {}  # webhook requests waiting
         self._handled: list[int] = []
         self._wake = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
@@ -62,6 +63,29 @@ class Inbox:
         for update in accepted:
             self._in_flight[update.update_id] = 0
         return accepted
+
+    async def receive(self, update: Update) -> tuple[bool, asyncio.Future[None] | None]:
+        """Store one update from a webhook request: whether to hand it to the handlers, and
+        what to wait for before answering the request (None: it was handled before)."""
+        update_id = update.update_id
+        if update_id in self._in_flight:  # a repeat while this process handles it
+            return False, self._waiter(update_id)
+        if await self.accept([update]):
+            return True, self._waiter(update_id)
+        async with self.db.read() as session:
+            stored = await rows.pending(session, update_id=update_id)
+        if stored is None:
+            return False, None
+        # stored, not handled and not being handled here: a run that stopped before finishing
+        # it. Handle it now; writes that run committed are not repeated.
+        self._in_flight[update_id] = stored.applied_writes
+        return True, self._waiter(update_id)
+
+    def _waiter(self, update_id: int) -> asyncio.Future[None]:
+        waiter = self._waiters.get(update_id)
+        if waiter is None:
+            waiter = self._waiters[update_id] = asyncio.get_running_loop().create_future()
+        return waiter
 
     async def unfinished(self, bot: Bot) -> list[Update]:
         """The updates an earlier run stored but did not finish handling, oldest first."""
@@ -92,6 +116,9 @@ class Inbox:
         if self._in_flight.pop(update_id, None) is not None:
             self._handled.append(update_id)
             self._wake.set()
+        waiter = self._waiters.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def start(self) -> None:
         """Begin writing handled marks."""

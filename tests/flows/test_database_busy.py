@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import ui
@@ -16,6 +17,8 @@ from db.models import Event, LoginThrottle, Registration, User
 from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
+
+pytestmark = pytest.mark.sqlite_only  # SQLite's own write lock, held by another process
 
 
 @contextmanager
