@@ -178,8 +178,11 @@ class BotAPIMethods(UpdateQueue, Faults):
             listener(answer)
         return True
 
-    def _store_upload(self, params: dict[str, Any], field: str) -> tuple[ChatMessage, str, bytes]:
-        """A message carrying the file uploaded as ``field``, with its checked caption."""
+    def _store_upload(
+        self, params: dict[str, Any], field: str, *, photo: bool = False
+    ) -> tuple[ChatMessage, str, bytes]:
+        """A message carrying the file uploaded as ``field``, stored only once every check
+        passed (caption length, markup, and for a photo a PNG within Telegram's limits)."""
         chat = self._target_chat(params)
         upload = params.get(field)
         if not isinstance(upload, tuple):
@@ -189,30 +192,30 @@ class BotAPIMethods(UpdateQueue, Faults):
         if len(caption.encode("utf-16-le")) // 2 > MAX_CAPTION:
             raise ApiError(400, "Bad Request: message caption is too long")
         markup = check_markup(params.get("reply_markup"))
+        size = png_size(content) if photo else None
+        if photo:
+            if size is None:
+                raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+            if sum(size) > MAX_PHOTO_SIDES or len(content) > MAX_PHOTO_BYTES:
+                raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
         message = self._store(
             chat, self.bot_user, text=caption, from_bot=True, html=html, reply_markup=markup
         )
+        if size is not None:
+            message.photo = [
+                {
+                    "file_id": f"photo{chat['id']}_{message.message_id}",
+                    "file_unique_id": f"p{chat['id']}_{message.message_id}",
+                    "width": size[0],
+                    "height": size[1],
+                    "file_size": len(content),
+                }
+            ]
+            message.photo_bytes = content
         return message, filename, content
 
     async def _api_sendphoto(self, params: dict[str, Any]) -> Any:
-        message, _filename, content = self._store_upload(params, "photo")
-        size = png_size(content)
-        if size is None:
-            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
-        width, height = size
-        if width + height > MAX_PHOTO_SIDES or len(content) > MAX_PHOTO_BYTES:
-            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
-        chat_id = message.chat_id
-        message.photo = [
-            {
-                "file_id": f"photo{chat_id}_{message.message_id}",
-                "file_unique_id": f"p{chat_id}_{message.message_id}",
-                "width": width,
-                "height": height,
-                "file_size": len(content),
-            }
-        ]
-        message.photo_bytes = content
+        message, _filename, _content = self._store_upload(params, "photo", photo=True)
         self._record("sent", message)
         return message.to_api()
 
