@@ -1,0 +1,38 @@
+"""Reading every row of a large result a chunk at a time, with the event loop let in between."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVarTuple
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CHUNK = 1000  # rows per statement
+Columns = TypeVarTuple("Columns")
+
+
+async def keyset_chunks(
+    session: AsyncSession,
+    statement: Callable[[int], Select[int, *Columns]],
+    *,
+    chunk: int = CHUNK,
+) -> AsyncIterator[list[tuple[int, *Columns]]]:
+    """The rows of ``statement(after)``, ``chunk`` at a time, as plain tuples.
+
+    ``statement(after)`` must select the key (an increasing integer id) as its first column,
+    keep only keys greater than ``after`` and order by the key; it is called with 0 first and
+    then with the last key read. SQLite runs inline on the event loop, so other updates get
+    the loop between chunks. In a ``Database.read()`` transaction every chunk sees the same
+    snapshot.
+    """
+    after = 0
+    while True:
+        rows = list((await session.execute(statement(after).limit(chunk))).tuples())
+        if rows:
+            yield rows
+        if len(rows) < chunk:
+            return
+        after = rows[-1][0]
+        await asyncio.sleep(0)
