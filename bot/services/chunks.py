@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVarTuple
 
-from sqlalchemy import Select
+from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 CHUNK = 1000  # rows per statement
@@ -18,8 +18,8 @@ async def keyset_chunks(
     statement: Callable[[int], Select[int, *Columns]],
     *,
     chunk: int = CHUNK,
-) -> AsyncIterator[list[tuple[int, *Columns]]]:
-    """The rows of ``statement(after)``, ``chunk`` at a time, as plain tuples.
+) -> AsyncIterator[Sequence[Row[int, *Columns]]]:
+    """The rows of ``statement(after)``, ``chunk`` at a time (Core rows: tuples).
 
     ``statement(after)`` must select the key (an increasing integer id) as its first column,
     keep only keys greater than ``after`` and order by the key; it is called with 0 first and
@@ -29,7 +29,7 @@ async def keyset_chunks(
     """
     after = 0
     while True:
-        rows = list((await session.execute(statement(after).limit(chunk))).tuples())
+        rows = (await session.execute(statement(after).limit(chunk))).all()
         if rows:
             yield rows
         if len(rows) < chunk:
