@@ -9,7 +9,9 @@ from typing import TypeVarTuple
 from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-CHUNK = 1000  # rows per statement
+# rows per statement: SQLite runs on the loop, and 250 rows of an export took 2-5 ms of it
+# here (1000 took 7-15 ms, with no gain in total time)
+CHUNK = 250
 Columns = TypeVarTuple("Columns")
 
 
