@@ -88,8 +88,11 @@ async def attendee_export(session: AsyncSession, *, event_id: int) -> AttendeeEx
             .order_by(Registration.id)
         ),
     )
-    async for rows in registrations:
-        export.registered.extend(Registered(*row[1:]) for row in rows)
+    async for chunk in registrations:
+        export.registered.extend(
+            Registered(name, email, registered_at, checked_in_at)
+            for _, name, email, registered_at, checked_in_at in chunk
+        )
     waiting = keyset_chunks(
         session,
         lambda after: (

@@ -120,3 +120,20 @@ async def test_customers_and_strangers_get_no_file(
             assert answer["text"] == refusal and answer["show_alert"], (person.name, data)
         assert documents(emulator, person.chat_id) == []
         assert not any("ann@example.com" in m.text for m in emulator.bot_messages(person.chat_id))
+
+
+async def test_a_press_in_a_group_sends_the_file_to_the_managers_private_chat(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    boss = await manager_with_event(emulator, clock)
+    event_id = await event_id_of(sessions, "Jazz night")
+    async with sessions.begin() as session:
+        ann = await add_person(session, "Ann", "ann@example.com", now=clock.now())
+        await register(session, ann, event_id, now=clock.now())
+    emulator.add_group(-500, "Friends")
+    posted = emulator.post_as_bot(-500, "Jazz night")
+    boss.press_data(posted, export_data(event_id))
+    sent = await boss.expect("Attendees of")  # in the private chat
+    assert sent.chat_id == boss.chat_id and sent.document_bytes is not None
+    assert b"ann@example.com" in sent.document_bytes
+    assert documents(emulator, -500) == []
