@@ -32,6 +32,7 @@ MARKERS_UP_TO = 45  # days: with more, markers would crowd the lines
 TITLE_LINE = 60  # characters a line of the chart's title
 DAY_TICKS = 8  # labelled days on the axis at most
 LEGEND_AT = 2  # matplotlib's code for the upper left corner
+HEADROOM = 1.2  # the y axis goes this much above the highest line (room for the legend)
 
 
 @dataclass(frozen=True)
@@ -113,14 +114,19 @@ def render_png(totals: DailyTotals, capacity: int, words: ChartWords) -> bytes:
         capacity, color=CAPACITY_COLOUR, linestyle="--", linewidth=1.5, label=words.capacity
     )
     axes.set_xlim(-0.5, len(x) - 0.5)
-    axes.set_ylim(0, max(capacity, *totals.registrations) * 1.08 + 1)
+    # headroom above the highest line for the legend's one row
+    axes.set_ylim(0, max(capacity, *totals.registrations) * HEADROOM + 1)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=DAY_TICKS, integer=True, min_n_ticks=1))
-    axes.xaxis.set_major_formatter(FuncFormatter(_day_labels(totals.days, words)))
+    days = totals.days
+    with_years = days[0].year != days[-1].year  # longer labels: fewer of them
+    ticks = DAY_TICKS - 2 if with_years else DAY_TICKS
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=ticks, integer=True, min_n_ticks=1))
+    pattern = words.year_pattern if with_years else words.day_pattern
+    axes.xaxis.set_major_formatter(FuncFormatter(_day_labels(days, pattern, words.locale)))
     axes.set_xlabel(words.days)
     axes.set_ylabel(words.people)
     axes.grid(alpha=0.3)
-    axes.legend(loc=LEGEND_AT, fontsize="small")
+    axes.legend(loc=LEGEND_AT, fontsize="small", ncols=3)
     title = textwrap.fill(drawable(words.title), TITLE_LINE)
     axes.set_title(title, parse_math=False)  # a "$" in a title is a dollar, not TeX
     out = io.BytesIO()
@@ -128,16 +134,16 @@ def render_png(totals: DailyTotals, capacity: int, words: ChartWords) -> bytes:
     return out.getvalue()
 
 
-def _day_labels(days: list[date], words: ChartWords) -> Callable[[float, int | None], str]:
+def _day_labels(
+    days: list[date], pattern: str, locale: Locale
+) -> Callable[[float, int | None], str]:
     """The x axis's tick labels: the day at a whole position, nothing elsewhere."""
-    spans_years = bool(days) and days[0].year != days[-1].year
-    pattern = words.year_pattern if spans_years else words.day_pattern
 
     def label(position: float, _tick: int | None) -> str:
         index = round(position)
         if abs(position - index) > 1e-6 or not 0 <= index < len(days):
             return ""
-        return format_date(days[index], pattern, locale=words.locale)
+        return format_date(days[index], pattern, locale=locale)
 
     return label
 
