@@ -88,10 +88,10 @@ async def attendee_export(session: AsyncSession, *, event_id: int) -> AttendeeEx
             .order_by(Registration.id)
         ),
     )
-    async for chunk in registrations:
+    async for seats in registrations:
         export.registered.extend(
             Registered(name, email, registered_at, checked_in_at)
-            for _, name, email, registered_at, checked_in_at in chunk
+            for _, name, email, registered_at, checked_in_at in seats
         )
     waiting = keyset_chunks(
         session,
@@ -102,8 +102,8 @@ async def attendee_export(session: AsyncSession, *, event_id: int) -> AttendeeEx
             .order_by(WaitlistEntry.id)
         ),
     )
-    async for chunk in waiting:
-        export.waiting.extend(Waiting(name, email) for _, name, email in chunk)
+    async for queue in waiting:
+        export.waiting.extend(Waiting(name, email) for _, name, email in queue)
     return export
 
 
