@@ -16,8 +16,10 @@ from bot.context import BotContext, Deps, EventBotApp
 from bot.forms import wiring as forms
 from bot.handlers import (
     auth,
+    chart,
     errors,
     events,
+    export,
     login,
     manage,
     newevent,
@@ -96,6 +98,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     events.register(app)
     newevent.register(app)
     manage.register(app)
+    export.register(app)
+    chart.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     return app

@@ -108,3 +108,19 @@ async def test_users_edit_only_their_own_messages(emulator: BotAPIEmulator) -> N
     with pytest.raises(ValueError, match="own messages"):
         emulator.edit_text(USER, posted, "changed")
     assert message.text == "mine" and posted.text == "the bot's"
+
+
+async def test_documents_over_fifty_megabytes_are_refused_like_telegram_does(
+    emulator: BotAPIEmulator,
+) -> None:
+    emulator.add_user(USER, "Ann")
+    form = aiohttp.FormData(quote_fields=False)
+    form.add_field("chat_id", str(USER))
+    form.add_field("document", b"x" * (50 * 1024 * 1024 + 1), filename="big.csv")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{emulator.url}/bot{emulator.token}/sendDocument", data=form) as response,
+    ):
+        body = await response.json()
+    assert body == {"ok": False, "error_code": 413, "description": "Request Entity Too Large"}
+    assert emulator.bot_messages(USER) == []

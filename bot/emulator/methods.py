@@ -20,6 +20,7 @@ MAX_CALLBACK_ANSWER = 200
 MAX_CAPTION = 1024
 MAX_PHOTO_SIDES = 10_000  # width + height
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # what a bot may upload
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply "
     "markup are exactly the same as a current content and reply markup of the message"
@@ -220,6 +221,9 @@ class BotAPIMethods(UpdateQueue, Faults):
         return message.to_api()
 
     async def _api_senddocument(self, params: dict[str, Any]) -> Any:
+        upload = params.get("document")
+        if isinstance(upload, tuple) and len(upload[1]) > MAX_DOCUMENT_BYTES:
+            raise ApiError(413, "Request Entity Too Large")
         message, filename, content = self._store_upload(params, "document")
         chat = message.chat
         message.document = {

@@ -131,7 +131,9 @@ class AiohttpRequest(BaseRequest):
         headers = None
         if request_data is not None:
             if request_data.contains_files:
-                form = aiohttp.FormData()
+                # file names as UTF-8, like PTB's httpx backend: Telegram shows a
+                # percent-encoded name (aiohttp's default) as it is, "%F0%9F%8E%B7.csv"
+                form = aiohttp.FormData(quote_fields=False)
                 for name, value in request_data.json_parameters.items():
                     form.add_field(name, value)
                 for name, (filename, content, mime) in request_data.multipart_data.items():

@@ -148,7 +148,14 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
             person.say(f"/{command}")
             reply = await person.expect("")
             assert reply.text in REFUSALS, (person.name, command, reply.text)
-        valid = [value.pack() for kind in guarded_kinds for value in EXAMPLES[kind]]
+        # every value a guarded handler serves (a value no handler serves meets the
+        # stale-button fallback: ManagerCard's actions arrive from several branches)
+        valid = [
+            data
+            for kind in guarded_kinds
+            for data in (value.pack() for value in EXAMPLES[kind])
+            if any(re.match(pattern, data) for pattern in guarded_patterns)
+        ]
         forged = [sample(pattern) for pattern in sorted(guarded_patterns) for _ in range(3)]
         for data in valid + forged:
             answer = await person.answer_to(person.press_data(message, data))
