@@ -24,12 +24,13 @@ from db.models import Role
 log = logging.getLogger(__name__)
 
 
-def _refusal(exc: DomainError) -> str | None:
-    """The words for this module's own errors (None: someone else's, re-raised)."""
+def _refusal(exc: DomainError, *, html: bool) -> str | None:
+    """The words for this module's own errors (None: someone else's); ``html=False`` for an
+    alert, which Telegram shows as plain text."""
     if isinstance(exc, checkin.TicketInvalid):
         return words.ticket_invalid()
     if isinstance(exc, checkin.TicketEventCancelled):
-        return words.ticket_for_cancelled_event(exc.title)
+        return words.ticket_for_cancelled_event(exc.title, html=html)
     if isinstance(exc, checkin.AttendeeGone):
         return words.attendee_gone()
     return None
@@ -44,7 +45,7 @@ async def send_ticket(update: Update, context: BotContext, button: EventCard) ->
     async with app_deps.db.read() as session:
         ticket = await checkin.load_ticket(session, user_id=user.id, event_id=button.event_id)
     if ticket.cancelled:
-        await refuse(update, words.ticket_for_cancelled_event(ticket.title))
+        await refuse(update, words.ticket_for_cancelled_event(ticket.title, html=False))
         return
     secret = ticket.secret
     if secret is None:  # registered before tickets existed
@@ -86,7 +87,7 @@ async def scan_ticket(update: Update, context: BotContext, payload: str) -> None
             )
     except (checkin.TicketInvalid, checkin.TicketEventCancelled) as exc:
         log.info("account %s scanned a ticket that was refused: %s", viewer.id, type(exc).__name__)
-        await say(update, _refusal(exc) or words.ticket_invalid())
+        await say(update, _refusal(exc, html=True) or words.ticket_invalid())
         return
     if result.first:
         log.info("account %s checked in registration %s", viewer.id, registration_id)
@@ -131,7 +132,7 @@ async def door_list(update: Update, context: BotContext) -> None:
                 )
             toast = words.checked_in(result, clock_now, app_deps.settings.tz, html=False)
     except (checkin.TicketEventCancelled, checkin.AttendeeGone) as exc:
-        await refuse(update, _refusal(exc) or words.attendee_gone())
+        await refuse(update, _refusal(exc, html=False) or words.attendee_gone())
         return
     await answer(update, toast)
     tz = app_deps.settings.tz

@@ -54,10 +54,10 @@ def ticket_caption(ticket: Ticket, tz: ZoneInfo) -> str:
     )
 
 
-def ticket_for_cancelled_event(title: str) -> str:
-    """A ticket of, or a scan at, an event that was cancelled."""
-    return _("❌ <b>{title}</b> was cancelled: this ticket is no longer valid.").format(
-        title=escape(title)
+def ticket_for_cancelled_event(title: str, *, html: bool = True) -> str:
+    """A ticket of, or a scan at, an event that was cancelled (``html=False``: an alert)."""
+    return _("❌ {title} was cancelled: this ticket is no longer valid.").format(
+        title=escape(title) if html else title
     )
 
 
