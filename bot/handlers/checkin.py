@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext, EventBotApp
 from bot.handlers.common import answer, deps, edit_or_say, friendly, now, pressed, refuse, say
-from bot.handlers.visit import account, refusal, requires
+from bot.handlers.visit import account, requires
 from bot.services import checkin
 from bot.services.errors import DomainError, NotLoggedIn
 from bot.transport.offload import offload
@@ -24,16 +24,13 @@ from db.models import Role
 log = logging.getLogger(__name__)
 
 
-def _refusal(exc: DomainError, *, html: bool) -> str | None:
-    """The words for this module's own errors (None: someone else's); ``html=False`` for an
-    alert, which Telegram shows as plain text."""
-    if isinstance(exc, checkin.TicketInvalid):
-        return words.ticket_invalid()
+def _refusal(exc: DomainError, *, html: bool) -> str:
+    """The words for a refused scan or press; ``html=False`` for an alert (plain text)."""
     if isinstance(exc, checkin.TicketEventCancelled):
         return words.ticket_for_cancelled_event(exc.title, html=html)
     if isinstance(exc, checkin.AttendeeGone):
         return words.attendee_gone()
-    return None
+    return words.ticket_invalid()
 
 
 async def send_ticket(update: Update, context: BotContext, button: EventCard) -> None:
@@ -65,10 +62,12 @@ async def send_ticket(update: Update, context: BotContext, button: EventCard) ->
 async def scan_ticket(update: Update, context: BotContext, payload: str) -> None:
     """Check in the holder of the ticket whose link a manager opened (``/start ci_…``)."""
     viewer = await account(update, context)
-    reason = refusal(viewer, Role.MANAGER)
-    if reason is not None or viewer is None:
+    if viewer is None:
+        await say(update, common.login_first())
+        return
+    if viewer.role is not Role.MANAGER:
         # a customer opening a ticket (their own, most likely) learns what it is for
-        await say(update, words.only_managers_check_in() if viewer else common.login_first())
+        await say(update, words.only_managers_check_in())
         return
     parsed = checkin.parse_payload(payload)
     if parsed is None:
@@ -87,7 +86,7 @@ async def scan_ticket(update: Update, context: BotContext, payload: str) -> None
             )
     except (checkin.TicketInvalid, checkin.TicketEventCancelled) as exc:
         log.info("account %s scanned a ticket that was refused: %s", viewer.id, type(exc).__name__)
-        await say(update, _refusal(exc, html=True) or words.ticket_invalid())
+        await say(update, _refusal(exc, html=True))
         return
     if result.first:
         log.info("account %s checked in registration %s", viewer.id, registration_id)
@@ -132,7 +131,7 @@ async def door_list(update: Update, context: BotContext) -> None:
                 )
             toast = words.checked_in(result, clock_now, app_deps.settings.tz, html=False)
     except (checkin.TicketEventCancelled, checkin.AttendeeGone) as exc:
-        await refuse(update, _refusal(exc, html=False) or words.attendee_gone())
+        await refuse(update, _refusal(exc, html=False))
         return
     await answer(update, toast)
     tz = app_deps.settings.tz

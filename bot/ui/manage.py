@@ -165,7 +165,8 @@ def _attendee_line() -> str:
 
 def _arrived_mark(attendee: Attendee) -> str:
     """`` ✅`` after someone checked in at the door (bot.ui.checkin)."""
-    return " ✅" if attendee.checked_in else ""
+    # TRANSLATORS: the mark after an attendee who checked in at the door
+    return " " + _("✅") if attendee.checked_in else ""
 
 
 def _page_footer(page: int, pages: int) -> str:
