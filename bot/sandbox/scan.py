@@ -17,7 +17,8 @@ def start_payload(where: str | Path) -> str:
         with Image.open(path) as image:
             found = zxingcpp.read_barcodes(image.convert("L"))
     except (OSError, UnidentifiedImageError) as exc:
-        raise ValueError(f"can't read a picture from {path}: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ValueError(f"can't read a picture from {path}: {reason}") from None
     links = [result.text for result in found if result.valid]
     if not links:
         raise ValueError(f"no QR code found in {path}")
