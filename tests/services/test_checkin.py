@@ -92,6 +92,23 @@ async def test_parallel_scans_of_one_ticket_check_in_once(sessions: Sessions) ->
     assert {r.checked_in for r in results} == {1}
 
 
+@pytest.mark.postgres
+async def test_parallel_scans_check_in_once_on_postgres(postgres_url: str) -> None:
+    """Twelve transactions at once, each on its own connection (READ COMMITTED): the guarded
+    UPDATE lets one through and the others find the row already checked in."""
+    sessions = Sessions(postgres_url)
+    try:
+        boss, _event, (ann,) = await _people(sessions, "ann")
+        assert ann.ticket_secret is not None
+        results = await asyncio.gather(
+            *(_scan(sessions, ann.id, ann.ticket_secret, boss) for _ in range(12))
+        )
+    finally:
+        await sessions.db.dispose()
+    assert [r.first for r in results].count(True) == 1
+    assert {(r.at, r.checked_in) for r in results} == {(NOW, 1)}
+
+
 async def test_wrong_secret_unknown_ticket_and_cancelled_registration_are_all_invalid(
     sessions: Sessions,
 ) -> None:
