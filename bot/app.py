@@ -17,6 +17,7 @@ from bot.forms import wiring as forms
 from bot.handlers import (
     auth,
     chart,
+    checkin,
     errors,
     events,
     export,
@@ -100,6 +101,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     manage.register(app)
     export.register(app)
     chart.register(app)
+    checkin.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     return app

@@ -15,6 +15,7 @@ from bot.ui.callbacks import (
     Attendees,
     Callback,
     CardAction,
+    CheckInList,
     ConfirmAction,
     EndOtherSessions,
     EventCard,
@@ -45,6 +46,7 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     EndOtherSessions: st.just(EndOtherSessions()),
     PastEvents: st.builds(PastEvents, PAGES),
     ManagerCard: st.builds(ManagerCard, IDS, st.sampled_from(ManageAction)),
+    CheckInList: st.builds(CheckInList, IDS, PAGES, st.none() | IDS),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -64,4 +66,10 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     EndOtherSessions: [EndOtherSessions()],
     PastEvents: [PastEvents(0), PastEvents(1), PastEvents(MAX_PAGE)],
     ManagerCard: [ManagerCard(event_id, a) for a in ManageAction for event_id in (1, MAX_ID)],
+    CheckInList: [
+        CheckInList(1, 0),
+        CheckInList(2, 1, 3),
+        CheckInList(MAX_ID, MAX_PAGE),
+        CheckInList(MAX_ID, MAX_PAGE, MAX_ID),
+    ],
 }

@@ -176,8 +176,16 @@ MANAGER = Viewer(id=2, name="Boss", role=Role.MANAGER)
         (CUSTOMER, 3, False, False, ["✅ Register", "« All events"], False),
         (CUSTOMER, 0, False, False, ["« All events"], True),  # full: no Register, says so
         (None, 0, False, False, ["« All events"], True),
-        (CUSTOMER, 0, True, False, ["❌ Cancel registration", "« All events"], False),
+        (
+            CUSTOMER,
+            0,
+            True,
+            False,
+            ["❌ Cancel registration", "🎟 My ticket", "« All events"],
+            False,
+        ),
         (CUSTOMER, 0, False, True, ["« All events"], False),  # started: nothing to offer
+        (CUSTOMER, 0, True, True, ["🎟 My ticket", "« All events"], False),  # at the door
         (MANAGER, 0, False, False, ["👥 Attendees", "« All events"], False),
     ],
 )

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
+from bot.handlers import checkin
 from bot.handlers.common import (
     answer,
     chat_id_of,
@@ -86,12 +87,7 @@ async def card_action(update: Update, context: BotContext) -> None:
     if button is None:
         return
     match button.action:
-        case (
-            CardAction.OPEN
-            | CardAction.JOIN_WAITLIST
-            | CardAction.LEAVE_WAITLIST
-            | CardAction.TICKET
-        ):
+        case CardAction.OPEN | CardAction.JOIN_WAITLIST | CardAction.LEAVE_WAITLIST:
             # look first: a card that doesn't exist answers the press with the reason
             await _render_card(update, context, button.event_id, button)
             await answer(update)
@@ -101,6 +97,8 @@ async def card_action(update: Update, context: BotContext) -> None:
             await _confirm_unregister(update, context, button)
         case CardAction.UNREGISTER_CONFIRMED:
             await _unregister(update, context, button)
+        case CardAction.TICKET:
+            await checkin.send_ticket(update, context, button)
 
 
 async def _register(update: Update, context: BotContext, button: EventCard) -> None:

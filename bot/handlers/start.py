@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -16,15 +18,28 @@ from telegram.ext import (
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
+from bot.handlers import checkin
 from bot.handlers.common import answer, chat_id_of, deps, say
 from bot.handlers.visit import account
 from bot.services import outbox
 
 log = logging.getLogger(__name__)
 
+DeepLink = Callable[[Update, BotContext, str], Coroutine[Any, Any, None]]
+# deep links, https://t.me/<bot>?start=<prefix>_<rest>: the feature that owns each prefix
+# gets the whole payload (Telegram allows 64 characters of A-Za-z0-9_-)
+DEEP_LINKS: dict[str, DeepLink] = {
+    "ci": checkin.scan_ticket,  # a ticket's QR code: a manager checks its holder in
+}
+
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the user with buttons for their next step."""
+    """Greet the user with buttons for their next step, or follow a deep link."""
+    payload = context.args[0] if context.args else ""
+    follow = DEEP_LINKS.get(payload.partition("_")[0]) if payload else None
+    if follow is not None:
+        await follow(update, context, payload)
+        return
     async with deps(context).db.write() as session:
         await outbox.unblock_chat(session, chat_id=chat_id_of(update))
     user = await account(update, context)

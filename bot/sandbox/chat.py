@@ -17,6 +17,7 @@ from bot.forms.wiring import sweep_now
 from bot.outbox import dispatch_now
 from bot.sandbox.people import People, SandboxPerson
 from bot.sandbox.render import Output
+from bot.sandbox.scan import start_payload
 from bot.services import app_state, outbox
 from bot.services import forms as form_rows
 
@@ -26,6 +27,8 @@ HELP = """Sandbox commands:
   :clock          show the bot's time
   :clock +1h      move the bot's clock forward (s, m, h, d, w) and send what falls due
   :clock next     jump to the next pending reminder
+  :scan [PATH]    scan a ticket's QR code (the picture saved at PATH, else the last one):
+                  its link is opened as the current person, as a phone camera would
   :help           this list
   :quit           leave (Ctrl-D too); the database stays as it is
   2               press button 2 of the bot's latest message (sent or edited), if it has buttons
@@ -65,6 +68,7 @@ class SandboxChat:
         self.current: SandboxPerson = self.people.get_or_create(start_as)
         self.running = True
         self._secret = False
+        self.last_picture: Path | None = None  # the newest photo saved, for a bare :scan
         emulator.event_listeners.append(self._on_event)
         emulator.answer_listeners.append(self._on_answer)
 
@@ -167,6 +171,8 @@ class SandboxChat:
             await self.refresh_secret()
         elif name == "clock":
             await self._clock(arg)
+        elif name == "scan":
+            await self._scan(arg)
         else:
             self.output.info(f"unknown sandbox command {text!r}; :help lists them")
 
@@ -226,6 +232,20 @@ class SandboxChat:
         await dispatch_now(self.app)
         await self.settle()
 
+    async def _scan(self, arg: str) -> None:
+        path = arg or self.last_picture
+        if path is None:
+            self.output.info("no picture saved yet; try :scan PATH")
+            return
+        try:
+            payload = start_payload(path)
+        except ValueError as exc:
+            self.output.info(str(exc))
+            return
+        self.output.info(f"{self.current.name} scanned {path}: /start {payload[:12]}…")
+        self.emulator.send_text(self.current.user_id, f"/start {payload}")
+        await self.settle()
+
     def _time(self) -> str:
         return self._format(self.deps.clock.now())
 
@@ -266,6 +286,9 @@ class SandboxChat:
         note = None
         if message.document is not None and message.document_bytes is not None:
             note = f"📎 saved to {self._save(message)}"
+        elif message.photo_bytes is not None:
+            self.last_picture = self._save(message)
+            note = f"🖼 saved to {self.last_picture} (:scan reads its QR code)"
         header = f"EventBot · {self._format(at)}" + (" · edited" if edited else "")
         self.output.bubble(message, header=header, note=note)
         if person is None:
@@ -278,11 +301,19 @@ class SandboxChat:
             person.keyboard, person.keyboard_message = [], None
 
     def _save(self, message: ChatMessage) -> Path:
-        assert message.document is not None and message.document_bytes is not None
+        """Write a document (under its file name) or a photo (Telegram keeps no name: PNG is
+        what the emulator accepts) into the files directory."""
+        if message.document is not None and message.document_bytes is not None:
+            name, content = (
+                str(message.document.get("file_name") or "document"),
+                message.document_bytes,
+            )
+        else:
+            assert message.photo_bytes is not None
+            name, content = "photo.png", message.photo_bytes
         self.files_dir.mkdir(parents=True, exist_ok=True)
-        name = Path(str(message.document.get("file_name") or "document")).name
-        path = self.files_dir / f"{message.chat_id}-{message.message_id}-{name}"
-        path.write_bytes(message.document_bytes)
+        path = self.files_dir / f"{message.chat_id}-{message.message_id}-{Path(name).name}"
+        path.write_bytes(content)
         return path
 
     async def settle(self) -> None:

@@ -19,6 +19,7 @@ class Attendee:
 
     name: str
     email: str
+    checked_in: bool = False  # at the door (bot.services.checkin)
 
 
 @dataclass(frozen=True)
@@ -102,15 +103,15 @@ async def _attendees(session: AsyncSession, event_id: int) -> AsyncIterator[Atte
     while True:
         rows = (
             await session.execute(
-                select(Registration.id, User.name, User.email)
+                select(Registration.id, User.name, User.email, Registration.checked_in_at)
                 .join(User, User.id == Registration.user_id)
                 .where(Registration.event_id == event_id, Registration.id > after)
                 .order_by(Registration.id)
                 .limit(ATTENDEE_CHUNK)
             )
         ).all()
-        for _, name, email in rows:
-            yield Attendee(name=name, email=email)
+        for _, name, email, checked_in_at in rows:
+            yield Attendee(name=name, email=email, checked_in=checked_in_at is not None)
         if len(rows) < ATTENDEE_CHUNK:
             return
         after = rows[-1][0]

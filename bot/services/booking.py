@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.checkin import new_secret
 from bot.services.errors import (
     AlreadyRegistered,
     EventFull,
@@ -66,7 +67,13 @@ async def register(
         if event.starts_at <= now:
             raise EventPast()
         raise EventFull()
-    registration = Registration(user_id=user.id, event_id=event_id, chat_id=chat_id, created_at=now)
+    registration = Registration(
+        user_id=user.id,
+        event_id=event_id,
+        chat_id=chat_id,
+        created_at=now,
+        ticket_secret=new_secret(),  # the ticket's QR link (bot.services.checkin)
+    )
     session.add(registration)
     try:
         await session.flush()

@@ -19,6 +19,7 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``EndOtherSessions`` | ``ses:others``             |
 | ``PastEvents``    | ``atp:PAGE``                  |
 | ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card and its buttons) |
+| ``CheckInList``   | ``cin:ID:PAGE`` (who hasn't arrived), ``cin:ID:PAGE:REG`` (check REG in) |
 """
 
 from __future__ import annotations
@@ -398,3 +399,32 @@ class ManagerCard(Callback, prefix="mc"):
                 return None
             action = found
         return None if event_id is None else cls(event_id, action)
+
+
+@dataclass(frozen=True)
+class CheckInList(Callback, prefix="cin"):
+    """A page of an event's attendees not yet checked in (*☑ Check in…*), or one of them
+    pressed to check them in (``registration_id``), the same page shown again afterwards.
+
+    Managers only, checked on the server; the registration must belong to the event.
+    """
+
+    event_id: int
+    page: int = 0
+    registration_id: int | None = None
+
+    def _fields(self) -> Sequence[str]:
+        fields = [str(self.event_id), str(self.page)]
+        if self.registration_id is not None:
+            fields.append(str(self.registration_id))
+        return fields
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        if not 2 <= len(fields) <= 3:
+            return None
+        event_id, page = _event_id(fields[0]), _page(fields[1])
+        registration_id = _event_id(fields[2]) if len(fields) == 3 else None
+        if event_id is None or page is None or (len(fields) == 3 and registration_id is None):
+            return None
+        return cls(event_id, page, registration_id)

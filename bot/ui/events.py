@@ -21,6 +21,7 @@ from bot.ui.callbacks import (
     Start,
     StartAction,
 )
+from bot.ui.checkin import ticket_rows
 from bot.ui.fmt import all_of, duration, short_when, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard, keyboard_or_none, pager
@@ -134,6 +135,7 @@ def event_card_keyboard(
             rows.append(
                 [button(_("❌ Cancel registration"), card.with_action(CardAction.UNREGISTER))]
             )
+    rows += ticket_rows(card, registered=registered)  # 🎟 My ticket (bot.ui.checkin)
     if user is not None and user.role is Role.MANAGER:
         rows.append([button(_("👥 Attendees"), Attendees(event.id))])
     if card.from_mine:

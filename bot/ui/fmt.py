@@ -116,3 +116,10 @@ def all_of(items: Sequence[str]) -> str:
 def number(value: int) -> str:
     """A number with the language's grouping: ``100,000``."""
     return format_decimal(value, locale=current().locale)
+
+
+def time_of_day(moment: datetime, tz: ZoneInfo) -> str:
+    """A time of day in the bot's zone: ``19:02``."""
+    # TRANSLATORS: a CLDR time pattern (HH hours, mm minutes)
+    pattern = pgettext("date pattern", "HH:mm")
+    return _apply(pattern, _local(moment, tz))

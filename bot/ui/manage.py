@@ -17,6 +17,7 @@ from bot.ui.callbacks import (
     NewEventConfirm,
     PastEvents,
 )
+from bot.ui.checkin import check_in_button
 from bot.ui.fmt import duration, number, short_when, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard, pager
@@ -162,6 +163,12 @@ def _attendee_line() -> str:
     return _("{number}. {name} — {email}")
 
 
+def _arrived_mark(attendee: Attendee) -> str:
+    """`` ✅`` after someone checked in at the door (bot.ui.checkin)."""
+    # TRANSLATORS: the mark after an attendee who checked in at the door
+    return " " + _("✅") if attendee.checked_in else ""
+
+
 def _page_footer(page: int, pages: int) -> str:
     return _("Page {page} of {pages}").format(page=page, pages=pages)
 
@@ -182,7 +189,8 @@ def attendee_packing(event: Event, tz: ZoneInfo) -> Packing:
     def cost(number: int, attendee: Attendee) -> int:
         # the same as visible_len(line.format(...)) + 1, without building the line: user text
         # is escaped in the message and unescaped again by Telegram, so it counts as typed
-        return frame + len(str(number)) + tg_len(attendee.name + attendee.email)
+        mark = tg_len(_arrived_mark(attendee))
+        return frame + len(str(number)) + tg_len(attendee.name + attendee.email) + mark
 
     return Packing(room=room, cost=cost)
 
@@ -195,6 +203,7 @@ def attendee_list(page: AttendeePage, tz: ZoneInfo) -> str:
     line = _attendee_line()
     lines = [
         line.format(number=page.first + i, name=escape(a.name), email=escape(a.email))
+        + _arrived_mark(a)
         for i, a in enumerate(page.attendees, start=1)
     ]
     text = head + "\n\n" + "\n".join(lines)
@@ -208,4 +217,5 @@ def attendee_list_keyboard(page: AttendeePage) -> InlineKeyboardMarkup:
     event_id = page.event.id
     nav = pager(page.page, page.pages, lambda n: Attendees(event_id, n))
     back = [button(_("« Event"), EventCard(event_id))]
-    return keyboard([nav, back] if nav else [back])
+    door = [check_in_button(event_id)] if page.event.cancelled_at is None else []
+    return keyboard([nav, *door, back] if nav else [*door, back])

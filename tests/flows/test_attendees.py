@@ -75,7 +75,7 @@ async def test_every_attendee_is_on_exactly_one_page_and_no_page_is_cut(
         assert ui.limits.shortened_note() not in text
         assert ui.limits.tg_len(text) <= ui.limits.MAX_MESSAGE
         assert f"Page {pages.index(text) + 1} of {len(pages)}" in text
-    assert labels == ["◀ Prev", "« Event"]
+    assert labels == ["◀ Prev", "☑ Check in…", "« Event"]
     assert len(pages) > 2  # ten such lines never fitted one message
     # Prev shows the same pages again
     boss.press("◀ Prev")

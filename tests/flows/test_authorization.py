@@ -26,6 +26,7 @@ from bot.ui.callbacks import (
     AttendeePicker,
     Attendees,
     Callback,
+    CheckInList,
     EndOtherSessions,
     EventCard,
     EventList,
@@ -140,7 +141,7 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
     assert all(served.values()), served  # every button handler serves a kind of bot.ui.callbacks
     guarded_patterns = {p for p, kinds in served.items() if kinds - PUBLIC_CALLBACKS}
     guarded_kinds = set().union(*served.values()) - PUBLIC_CALLBACKS
-    assert {NewEventConfirm, AttendeePicker, Attendees} <= guarded_kinds
+    assert {NewEventConfirm, AttendeePicker, Attendees, CheckInList} <= guarded_kinds
     before = await row_counts(sessions)
 
     for person, message in [(customer, listing), (stranger, stranger_listing)]:

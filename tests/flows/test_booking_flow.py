@@ -74,7 +74,7 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
     held = await ann.expect("You're registered.")
     # holding a seat of a full event: no "full" notice, and Cancel registration is still there
     assert "This event is full" not in held.text
-    assert held.labels == ["❌ Cancel registration", "« My events"]
+    assert held.labels == ["❌ Cancel registration", "🎟 My ticket", "« My events"]
     ann.press("« My events")  # back where the card was opened from
     back = await ann.expect("Your upcoming events")
     assert back.message_id == held.message_id

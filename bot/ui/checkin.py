@@ -1,0 +1,140 @@
+"""Tickets and check-in: the ticket's caption and picture words, what a scan answers, and the
+managers' check-in list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.services.checkin import CheckIn, DoorPage, Ticket
+from bot.ui.callbacks import Attendees, CardAction, CheckInList, EventCard
+from bot.ui.fmt import short_when, time_of_day, when
+from bot.ui.i18n import _
+from bot.ui.keyboards import Row, button, keyboard, pager
+from bot.ui.limits import clip
+from bot.ui.ticket_image import TicketFace
+
+CHECK_IN_PAGE_SIZE = 8  # people a page of the check-in list, one button each
+
+
+def ticket_rows(card: EventCard, *, registered: bool) -> list[Row]:
+    """*🎟 My ticket* on the card of an event the viewer holds a seat at."""
+    if not registered:
+        return []
+    return [[button(_("🎟 My ticket"), card.with_action(CardAction.TICKET))]]
+
+
+def ticket_face(ticket: Ticket, tz: ZoneInfo, link: str) -> TicketFace:
+    """The words on the ticket's picture."""
+    return TicketFace(
+        heading=_("Ticket"),
+        title=ticket.title,
+        when=when(ticket.starts_at, tz),
+        where=ticket.location,
+        name=ticket.attendee,
+        footer=_("Show this code at the door"),
+        link=link,
+    )
+
+
+def ticket_caption(ticket: Ticket, tz: ZoneInfo) -> str:
+    """The picture's caption: what the picture shows, as text (≤ 1024 characters: a title of
+    100, a place of 200 and a name of 64 leave room to spare)."""
+    return _(
+        "🎟 <b>{title}</b>\n🗓 {when}\n📍 {location}\n👤 {name}\n\n"
+        "Show this QR code at the door to check in."
+    ).format(
+        title=escape(ticket.title),
+        when=when(ticket.starts_at, tz),
+        location=escape(ticket.location),
+        name=escape(ticket.attendee),
+    )
+
+
+def ticket_for_cancelled_event(title: str, *, html: bool = True) -> str:
+    """A ticket of, or a scan at, an event that was cancelled (``html=False``: an alert)."""
+    return _("❌ {title} was cancelled: this ticket is no longer valid.").format(
+        title=escape(title) if html else title
+    )
+
+
+def ticket_invalid() -> str:
+    """A scan that matches no ticket (never saying which part was wrong)."""
+    return _("⛔ This ticket isn't valid.")
+
+
+def only_managers_check_in() -> str:
+    """A customer opened a ticket link."""
+    return _("🎟 This is an entry ticket: an organiser scans it at the door to check you in.")
+
+
+def attendee_gone() -> str:
+    """The person pressed on the check-in list has cancelled meanwhile."""
+    return _("They are no longer registered for this event.")
+
+
+def _moment(at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """``19:02`` on the same day (in the bot's zone), ``28 Nov 19:02`` otherwise."""
+    if at.astimezone(tz).date() == now.astimezone(tz).date():
+        return time_of_day(at, tz)
+    return short_when(at, tz)
+
+
+def checked_in(result: CheckIn, now: datetime, tz: ZoneInfo, *, html: bool = True) -> str:
+    """What a scan answers (HTML), or a press on the check-in list (``html=False``: a toast,
+    at most 200 characters with a name of 64)."""
+    name = escape(result.name) if html else result.name
+    if result.first:
+        return _("✅ {name} checked in ({count}/{registered})").format(
+            name=name, count=result.checked_in, registered=result.registered
+        )
+    return _("☑ Already checked in at {time}: {name}").format(
+        name=name, time=_moment(result.at, now, tz)
+    )
+
+
+def check_in_button(event_id: int) -> Row:
+    """*☑ Check in…* under an attendee list."""
+    return [button(_("☑ Check in…"), CheckInList(event_id))]
+
+
+def door_list(page: DoorPage, tz: ZoneInfo) -> str:
+    """The check-in list's message: who is still to arrive, one button each."""
+    head = _("☑ <b>Check in: {title}</b>\n🗓 {when}\n{count} of {registered} checked in").format(
+        title=escape(page.event.title),
+        when=when(page.event.starts_at, tz),
+        count=page.checked_in,
+        registered=page.registered,
+    )
+    if page.event.cancelled_at is not None:
+        return head + "\n\n" + ticket_for_cancelled_event(page.event.title)
+    if not page.waiting:
+        if page.registered == 0:
+            return head + "\n\n" + _("Nobody has registered yet.")
+        return head + "\n\n" + _("🎉 Everyone is checked in.")
+    text = head + "\n\n" + _("Tap who has arrived.")
+    if page.pages > 1:
+        text += "\n" + _("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages)
+    return text
+
+
+def door_keyboard(page: DoorPage) -> InlineKeyboardMarkup:
+    """One button per person still to arrive, Prev/Next, and back to the attendee list."""
+    event_id = page.event.id
+    rows: list[Row] = []
+    if page.event.cancelled_at is None:
+        rows = [
+            [
+                button(
+                    f"{clip(a.name, 32)} · {clip(a.email, 24)}",
+                    CheckInList(event_id, page.page, a.registration_id),
+                )
+            ]
+            for a in page.waiting
+        ]
+    nav = pager(page.page, page.pages, lambda n: CheckInList(event_id, n))
+    back = [button(_("« Attendees"), Attendees(event_id))]
+    return keyboard([*rows, *([nav] if nav else []), back])
