@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.event import listen
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import accounts, booking
@@ -322,7 +323,7 @@ async def test_concurrent_double_press_registers_once(sessions: Sessions) -> Non
 async def test_database_refuses_overbooking_even_without_the_service(sessions: Sessions) -> None:
     manager = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
     event = await make_event(sessions, manager, now=NOW, capacity=1)
-    with pytest.raises(Exception, match="CHECK constraint failed"):
+    with pytest.raises(IntegrityError, match=r"(?i)check constraint"):
         async with sessions.begin() as session:
             (await session.get_one(Event, event.id)).seats_left = -1
 
