@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate-check bench setup setup-dev clean i18n
+.PHONY: run test test-postgres lint migrate-check bench setup setup-dev clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: setup
 ## test: install with dev tools and run the whole test suite
 test: setup-dev
 	$(BIN)/pytest -q
+
+## test-postgres: the whole suite again with every test's database on PostgreSQL (a throwaway
+## server from tests/postgres.py, or TEST_POSTGRES_URL); tests about SQLite itself are skipped
+test-postgres: setup-dev
+	TEST_DATABASE=postgresql $(BIN)/pytest -q -m "not postgres"
 
 ## lint: ruff and mypy, as CI runs them
 lint: setup-dev
