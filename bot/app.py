@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, cast
 
 from telegram import LinkPreviewOptions, Update
@@ -34,10 +35,12 @@ from bot.outbox import schedule as schedule_outbox
 from bot.services import outbox
 from bot.services.passwords import PasswordHasher
 from bot.transport.aiohttp_request import AiohttpRequest
-from bot.transport.inbox import Inbox, InboxUpdater
+from bot.transport.inbox import Inbox
 from bot.transport.log_safety import protect_logs
 from bot.transport.offload import offload
+from bot.transport.polling import InboxUpdater
 from bot.transport.send_limiter import SendLimiter
+from bot.transport.shared_inbox import SharedInbox, replica_name
 from bot.transport.update_processor import PerChatUpdateProcessor
 from bot.transport.webhook import WebhookServer
 from db.session import Database
@@ -62,7 +65,18 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         ),
         passwords=PasswordHasher(rounds=settings.bcrypt_rounds, offload=offload),
     )
-    inbox = Inbox(deps.db, deps.clock)
+    replica = replica_name()
+    inbox = (
+        Inbox(deps.db, deps.clock)
+        if deps.db.sqlite
+        else SharedInbox(
+            deps.db,
+            deps.clock,
+            replica=replica,
+            capacity=2 * settings.concurrent_chats,
+            claim_ttl=timedelta(seconds=settings.replica_claim_seconds),
+        )
+    )
     api = settings.telegram_api_url
     builder = (
         ApplicationBuilder()
@@ -89,7 +103,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
         .rate_limiter(SendLimiter(messages_per_second=settings.send_rate_limit))
     )
     app: EventBotApp = builder.build()  # type: ignore[assignment]
-    app.updater = InboxUpdater(bot=app.bot, update_queue=app.update_queue, inbox=inbox)
+    app.updater = InboxUpdater(
+        bot=app.bot, update_queue=app.update_queue, inbox=inbox, replica=replica
+    )
     start.register(app)
     forms.register(app)
     signup.register(app)
@@ -167,9 +183,7 @@ async def start_webhook(app: EventBotApp) -> WebhookServer:
     if app.post_init is not None:
         await app.post_init(app)
     inbox = app.updater.inbox
-    await inbox.start()
-    for update in await inbox.unfinished(app.bot):
-        await app.update_queue.put(update)
+    await inbox.start(app.bot, app.update_queue)
     server = WebhookServer(app, inbox)
     await server.start()
     await app.start()

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # several replicas (PostgreSQL): a replica renews its claims on the updates it handles
+    # every third of this; one that dies holds them this long before another takes them over
+    replica_claim_seconds: float = Field(default=10.0, ge=1, le=3600)
 
     @field_validator(
         "bot_token", "manager_invite_code", "webhook_url", "webhook_secret", mode="before"

@@ -174,6 +174,7 @@ def make_settings(database_url: str, api_url: str, **overrides: Any) -> Settings
         "bcrypt_rounds": 4,
         "reminder_poll_seconds": 0.2,
         "send_rate_limit": 200,
+        "replica_claim_seconds": 3,  # PostgreSQL: a killed bot's claims lapse quickly
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

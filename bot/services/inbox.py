@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import InboxUpdate
 
@@ -77,6 +78,76 @@ async def pending(session: AsyncSession, *, update_id: int) -> Pending | None:
         )
     ).first()
     return None if row is None else Pending(update_id, row.payload, row.applied_writes)
+
+
+async def claim(
+    session: AsyncSession, *, holder: str, now: datetime, ttl: timedelta, limit: int
+) -> list[Pending]:
+    """Claim up to ``limit`` updates for replica ``holder`` until ``now + ttl``, oldest first.
+
+    Only the oldest unhandled update of each chat can be claimed, so one chat's updates run
+    one after another, in order, whichever replicas take them; different chats run in
+    parallel everywhere. ``FOR UPDATE SKIP LOCKED``: replicas claiming at the same moment
+    take different rows and never wait for each other. A claim that lapsed (its replica died)
+    is taken over.
+    """
+    earlier = aliased(InboxUpdate)
+    candidates = (
+        select(InboxUpdate.update_id)
+        .where(
+            InboxUpdate.handled_at.is_(None),
+            (InboxUpdate.claimed_until.is_(None)) | (InboxUpdate.claimed_until < now),
+            ~exists().where(
+                and_(
+                    earlier.chat_id == InboxUpdate.chat_id,
+                    earlier.update_id < InboxUpdate.update_id,
+                    earlier.handled_at.is_(None),
+                )
+            ),
+        )
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id.in_(candidates.scalar_subquery()))
+        .values(claimed_by=holder, claimed_until=now + ttl)
+        .returning(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.applied_writes)
+        .execution_options(synchronize_session=False)
+    )
+    found = [Pending(update_id, payload, applied) for update_id, payload, applied in claimed]
+    return sorted(found, key=lambda p: p.update_id)
+
+
+async def renew_claims(
+    session: AsyncSession, *, holder: str, now: datetime, ttl: timedelta
+) -> None:
+    """Extend ``holder``'s claims on updates it is still handling (its heartbeat)."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.claimed_by == holder, InboxUpdate.handled_at.is_(None))
+        .values(claimed_until=now + ttl)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_claims(session: AsyncSession, *, holder: str) -> None:
+    """Give back ``holder``'s claims on updates it did not finish (a clean stop)."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.claimed_by == holder, InboxUpdate.handled_at.is_(None))
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def is_handled(session: AsyncSession, *, update_id: int) -> bool:
+    """Whether any replica has finished handling ``update_id``."""
+    handled = await session.scalar(
+        select(InboxUpdate.handled_at).where(InboxUpdate.update_id == update_id)
+    )
+    return handled is not None
 
 
 async def unhandled(session: AsyncSession, *, after: int = -1, limit: int = 500) -> list[Pending]:

@@ -80,9 +80,7 @@ class WebhookServer:
             return web.Response(status=400, text="not an update")
         if update is None:
             return web.Response(status=400, text="not an update")
-        enqueue, waiter = await self.inbox.receive(update)
-        if enqueue:
-            await self.app.update_queue.put(update)
+        waiter = await self.inbox.receive(update)
         if waiter is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(waiter), HANDLING_TIMEOUT)

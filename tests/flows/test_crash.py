@@ -46,6 +46,7 @@ async def spawn_bot(
             "BCRYPT_ROUNDS": "4",
             "REMINDER_POLL_SECONDS": "0.3",
             "LOG_LEVEL": "WARNING",
+            "REPLICA_CLAIM_SECONDS": "3",
             **env,
         },
         stdout=asyncio.subprocess.DEVNULL,
