@@ -16,10 +16,14 @@ from bot.ui.callbacks import (
     Callback,
     CardAction,
     ConfirmAction,
+    EditField,
     EndOtherSessions,
     EventCard,
+    EventField,
     EventList,
     ManageAction,
+    ManagePast,
+    ManagePicker,
     ManagerCard,
     MyEvents,
     NewEventConfirm,
@@ -45,6 +49,9 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     EndOtherSessions: st.just(EndOtherSessions()),
     PastEvents: st.builds(PastEvents, PAGES),
     ManagerCard: st.builds(ManagerCard, IDS, st.sampled_from(ManageAction)),
+    ManagePicker: st.builds(ManagePicker, PAGES),
+    ManagePast: st.builds(ManagePast, PAGES),
+    EditField: st.builds(EditField, IDS, st.sampled_from(EventField)),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -64,4 +71,7 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     EndOtherSessions: [EndOtherSessions()],
     PastEvents: [PastEvents(0), PastEvents(1), PastEvents(MAX_PAGE)],
     ManagerCard: [ManagerCard(event_id, a) for a in ManageAction for event_id in (1, MAX_ID)],
+    ManagePicker: [ManagePicker(0), ManagePicker(1), ManagePicker(MAX_PAGE)],
+    ManagePast: [ManagePast(0), ManagePast(1), ManagePast(MAX_PAGE)],
+    EditField: [EditField(event_id, f) for f in EventField for event_id in (1, MAX_ID)],
 }
