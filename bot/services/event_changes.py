@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, distinct, exists, func, insert, literal, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -196,7 +196,7 @@ async def _replan_reminders(
         OutboxMessage.status == DeliveryStatus.PENDING,
         OutboxMessage.registration_id.in_(registrations),
     )
-    planned = await session.scalars(select(distinct(OutboxMessage.offset_seconds)).where(*pending))
+    planned = await session.scalars(select(OutboxMessage.offset_seconds).where(*pending).distinct())
     for seconds in list(planned):
         due = event.starts_at - timedelta(seconds=seconds or 0)
         same_offset = (*pending, OutboxMessage.offset_seconds == seconds)

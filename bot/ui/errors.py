@@ -141,7 +141,6 @@ ERROR_TEXTS: dict[type[errors.DomainError], Callable[[], str]] = {
 }
 
 
-
 def error_text(error: Exception) -> str:
     """A domain error as the user reads it; anything else is an apology."""
     if isinstance(error, InvalidInput):
