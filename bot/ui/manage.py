@@ -14,7 +14,6 @@ from bot.ui.callbacks import (
     AttendeePicker,
     Attendees,
     ConfirmAction,
-    EventCard,
     ManagePast,
     ManagePicker,
     ManagerCard,
@@ -208,10 +207,10 @@ def attendee_list(page: AttendeePage, tz: ZoneInfo) -> str:
 
 
 def attendee_list_keyboard(page: AttendeePage) -> InlineKeyboardMarkup:
-    """Prev/Next through the attendees and back to the card."""
+    """Prev/Next through the attendees and back to the organiser's card."""
     event_id = page.event.id
     nav = pager(page.page, page.pages, lambda n: Attendees(event_id, n))
-    back = [button(_("« Event"), EventCard(event_id))]
+    back = [button(_("« Event"), ManagerCard(event_id))]
     return keyboard([nav, back] if nav else [back])
 
 
