@@ -10,9 +10,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.handlers import edit_event, manager_card
+from bot.handlers.attendee_list import render_attendees
 from bot.handlers.common import answer, deps, edit_or_say, friendly, now, pressed
 from bot.handlers.visit import requires
-from bot.services import attendees, events
+from bot.services import events
 from bot.ui.callbacks import AttendeePicker, Attendees, ManagePast, ManagePicker, PastEvents
 from db.models import Role
 
@@ -67,19 +68,7 @@ async def attendees_page(update: Update, context: BotContext) -> None:
     button = await pressed(update, Attendees)
     if button is None:
         return
-    tz = deps(context).settings.tz
-    async with deps(context).db.read() as session:
-        event = await events.get_event(session, event_id=button.event_id)
-        page = await attendees.attendee_page(
-            session,
-            event_id=event.id,
-            page=button.page,
-            packing=ui.manage.attendee_packing(event, tz),
-        )
-    await answer(update)
-    await edit_or_say(
-        update, ui.manage.attendee_list(page, tz), ui.manage.attendee_list_keyboard(page)
-    )
+    await render_attendees(update, context, button.event_id, button.page)
 
 
 @requires(Role.MANAGER)

@@ -11,7 +11,9 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot import ui
 from bot.context import BotContext, EventBotApp
+from bot.handlers.attendee_list import render_attendees
 from bot.handlers.common import (
     answer,
     deps,
@@ -59,6 +61,16 @@ async def open_card(update: Update, context: BotContext) -> None:
         return
     await render_manager_card(update, context, button.event_id)
     await answer(update)
+
+
+@requires(Role.MANAGER)
+@friendly
+async def show_attendees(update: Update, context: BotContext) -> None:
+    """Show the first page of the event's attendee list."""
+    button = await pressed(update, ManagerCard)
+    if button is None:
+        return
+    await render_attendees(update, context, button.event_id, 0)
 
 
 @requires(Role.MANAGER)
@@ -113,10 +125,17 @@ async def cancel_event(update: Update, context: BotContext) -> None:
     await say(update, card_ui.event_cancelled(done.event, done.registered, done.waiting))
 
 
+@requires(Role.MANAGER)
+async def unclaimed(update: Update, _context: BotContext) -> None:
+    """Answer an organiser's button no handler claims (old or forged): role first, like all."""
+    await answer(update, ui.common.stale_button(), alert=True)
+
+
 def register(app: EventBotApp) -> None:
     """The organiser's card and its Edit and Cancel buttons."""
     for action, callback in [
         (ManageAction.OPEN, open_card),
+        (ManageAction.ATTENDEES, show_attendees),
         (ManageAction.EDIT, edit_menu),
         (ManageAction.CANCEL, confirm_cancel),
         (ManageAction.CANCEL_CONFIRMED, cancel_event),
