@@ -4,18 +4,19 @@ and saves it through services.event_changes, which tells attendees what they nee
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, JobQueue
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.forms import engine
-from bot.forms.model import Done, Form, FormEnv, GoTo, Parse, Reply, Step
+from bot.forms.model import Answers, Ask, Done, Form, FormEnv, GoTo, Parse, Reply, Step
 from bot.handlers import newevent
 from bot.handlers.common import deps, friendly, now, pressed
 from bot.handlers.visit import requires
@@ -38,7 +39,7 @@ FIELDS: dict[EventField, tuple[EditableField, Parse]] = {
 }
 
 
-def _question(field: EventField) -> Any:
+def _question(field: EventField) -> Ask:
     def ask(env: FormEnv) -> Reply:
         tz = env.deps.settings.tz
         return Reply(card_ui.ask_new_value(field, env.answers["current"], tz))
@@ -46,7 +47,7 @@ def _question(field: EventField) -> Any:
     return ask
 
 
-def _chosen(field: EventField) -> Any:
+def _chosen(field: EventField) -> Callable[[Answers], bool]:
     return lambda answers: answers.get("field") == field.value
 
 
@@ -85,7 +86,7 @@ async def save(env: FormEnv, session: AsyncSession) -> Done:
     return Done((saying, card), after=_wake(queue) if result.notified or result.promoted else None)
 
 
-def _wake(queue: Any) -> Any:
+def _wake(queue: JobQueue[Any] | None) -> Callable[[], Awaitable[None]]:
     async def after() -> None:
         wake_dispatcher(queue)
 

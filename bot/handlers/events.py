@@ -82,17 +82,21 @@ async def _render_card(
         back = ui.events.back_row((origin or EventCard(event_id)).with_action(CardAction.OPEN))
         await render_manager_card(update, context, event_id, back=back)
         return
-    state = {
-        "user": user,
-        "registered": registered,
-        "started": event.starts_at <= clock_now,
-        "waiting": view.waiting,
-    }
+    started, waiting = event.starts_at <= clock_now, view.waiting
     tz = app_deps.settings.tz
     await edit_or_say(
         update,
-        ui.events.event_card(event, tz, **state),  # type: ignore[arg-type]
-        ui.events.event_card_keyboard(event, origin=origin, **state),  # type: ignore[arg-type]
+        ui.events.event_card(
+            event, tz, user=user, registered=registered, started=started, waiting=waiting
+        ),
+        ui.events.event_card_keyboard(
+            event,
+            user=user,
+            registered=registered,
+            started=started,
+            waiting=waiting,
+            origin=origin,
+        ),
     )
 
 
