@@ -132,7 +132,7 @@ def render(delivery: Delivery, tz: ZoneInfo, *, now: datetime) -> str:
             info.title, info.location, info.starts_at, info.offset, tz, now=now
         )
     return ui.reminders.notice(
-        str(delivery.payload.get("notice")), delivery.payload.get("params", {})
+        str(delivery.payload.get("notice")), delivery.payload.get("params", {}), tz
     )
 
 

@@ -17,10 +17,14 @@ from bot.ui.callbacks import (
     CardAction,
     CheckInList,
     ConfirmAction,
+    EditField,
     EndOtherSessions,
     EventCard,
+    EventField,
     EventList,
     ManageAction,
+    ManagePast,
+    ManagePicker,
     ManagerCard,
     MyEvents,
     NewEventConfirm,
@@ -47,6 +51,9 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     PastEvents: st.builds(PastEvents, PAGES),
     ManagerCard: st.builds(ManagerCard, IDS, st.sampled_from(ManageAction)),
     CheckInList: st.builds(CheckInList, IDS, PAGES, st.none() | IDS),
+    ManagePicker: st.builds(ManagePicker, PAGES),
+    ManagePast: st.builds(ManagePast, PAGES),
+    EditField: st.builds(EditField, IDS, st.sampled_from(EventField)),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -72,4 +79,7 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
         CheckInList(MAX_ID, MAX_PAGE),
         CheckInList(MAX_ID, MAX_PAGE, MAX_ID),
     ],
+    ManagePicker: [ManagePicker(0), ManagePicker(1), ManagePicker(MAX_PAGE)],
+    ManagePast: [ManagePast(0), ManagePast(1), ManagePast(MAX_PAGE)],
+    EditField: [EditField(event_id, f) for f in EventField for event_id in (1, MAX_ID)],
 }

@@ -174,8 +174,9 @@ MANAGER = Viewer(id=2, name="Boss", role=Role.MANAGER)
     ("viewer", "seats_left", "registered", "started", "labels", "full_notice"),
     [
         (CUSTOMER, 3, False, False, ["✅ Register", "« All events"], False),
-        (CUSTOMER, 0, False, False, ["« All events"], True),  # full: no Register, says so
-        (None, 0, False, False, ["« All events"], True),
+        # full: no Register, says so and offers the waitlist
+        (CUSTOMER, 0, False, False, ["⏳ Join waitlist", "« All events"], True),
+        (None, 0, False, False, ["⏳ Join waitlist", "« All events"], True),
         (
             CUSTOMER,
             0,
@@ -186,7 +187,7 @@ MANAGER = Viewer(id=2, name="Boss", role=Role.MANAGER)
         ),
         (CUSTOMER, 0, False, True, ["« All events"], False),  # started: nothing to offer
         (CUSTOMER, 0, True, True, ["🎟 My ticket", "« All events"], False),  # at the door
-        (MANAGER, 0, False, False, ["👥 Attendees", "« All events"], False),
+        (MANAGER, 0, False, False, ["« All events"], False),  # managers get their own card
     ],
 )
 def test_a_card_offers_what_its_viewer_can_do(

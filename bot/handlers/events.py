@@ -22,11 +22,20 @@ from bot.handlers.common import (
     say,
     user_id_of,
 )
+from bot.handlers.manager_card import render_manager_card
 from bot.handlers.visit import account
 from bot.outbox import wake_dispatcher
-from bot.services import accounts, booking, events
-from bot.services.errors import EventFull, EventNotFound, NotLoggedIn, NotRegistered
+from bot.services import accounts, booking, events, waitlist
+from bot.services.errors import (
+    EventCancelled,
+    EventFull,
+    EventNotFound,
+    NotLoggedIn,
+    NotRegistered,
+)
+from bot.services.views import ShownEvent, Viewer
 from bot.ui.callbacks import CardAction, EventCard, EventList, MyEvents
+from db.models import Role
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -60,8 +69,9 @@ async def list_page(update: Update, context: BotContext) -> None:
 async def _render_card(
     update: Update, context: BotContext, event_id: int, origin: EventCard | None = None
 ) -> None:
-    """Show an event card as this user should see it (buttons depend on role and seat;
-    ``origin``, the press that opened it, says where « goes back to)."""
+    """Show an event card as this user should see it (buttons depend on role, seat and place
+    on the waitlist; managers get the organiser's card; ``origin``, the press that opened it,
+    says where « goes back to)."""
     app_deps = deps(context)
     clock_now = now(context)
     async with app_deps.db.query() as conn:
@@ -69,15 +79,30 @@ async def _render_card(
             conn, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
         )
     event, user, registered = view.event, view.user, view.registered
-    started = event.starts_at <= clock_now
+    if _is_manager(user):
+        back = ui.events.back_row((origin or EventCard(event_id)).with_action(CardAction.OPEN))
+        await render_manager_card(update, context, event_id, back=back)
+        return
+    started, waiting = event.starts_at <= clock_now, view.waiting
     tz = app_deps.settings.tz
     await edit_or_say(
         update,
-        ui.events.event_card(event, tz, user=user, registered=registered, started=started),
+        ui.events.event_card(
+            event, tz, user=user, registered=registered, started=started, waiting=waiting
+        ),
         ui.events.event_card_keyboard(
-            event, user=user, registered=registered, started=started, origin=origin
+            event,
+            user=user,
+            registered=registered,
+            started=started,
+            waiting=waiting,
+            origin=origin,
         ),
     )
+
+
+def _is_manager(user: Viewer | None) -> bool:
+    return user is not None and user.role is Role.MANAGER
 
 
 @friendly
@@ -87,12 +112,16 @@ async def card_action(update: Update, context: BotContext) -> None:
     if button is None:
         return
     match button.action:
-        case CardAction.OPEN | CardAction.JOIN_WAITLIST | CardAction.LEAVE_WAITLIST:
+        case CardAction.OPEN:
             # look first: a card that doesn't exist answers the press with the reason
             await _render_card(update, context, button.event_id, button)
             await answer(update)
         case CardAction.REGISTER:
             await _register(update, context, button)
+        case CardAction.JOIN_WAITLIST:
+            await _join_waitlist(update, context, button)
+        case CardAction.LEAVE_WAITLIST:
+            await _leave_waitlist(update, context, button)
         case CardAction.UNREGISTER:
             await _confirm_unregister(update, context, button)
         case CardAction.UNREGISTER_CONFIRMED:
@@ -124,6 +153,8 @@ async def _register(update: Update, context: BotContext, button: EventCard) -> N
             ui.events.log_in_to_register_keyboard(event_id),
         )
         return
+    if event.cancelled_at is not None:
+        raise EventCancelled()
     if not view.registered and event.seats_left == 0:
         raise EventFull()
     async with app_deps.db.write() as session:
@@ -136,6 +167,16 @@ async def _register(update: Update, context: BotContext, button: EventCard) -> N
             reminder_offsets=offsets,
         )
     log.info("account %s registered for event %s", user.id, event_id)
+    await _registered(update, context, button, event)
+
+
+async def _registered(
+    update: Update, context: BotContext, button: EventCard, event: ShownEvent
+) -> None:
+    """Confirm a new registration; wake the dispatcher for a reminder due before the poll."""
+    app_deps = deps(context)
+    clock_now = now(context)
+    offsets = app_deps.settings.reminder_offsets
     await answer(update, ui.events.registered_toast())
     pending = [o for o in offsets if event.starts_at - o > clock_now]
     poll = timedelta(seconds=app_deps.settings.reminder_poll_seconds)
@@ -143,8 +184,55 @@ async def _register(update: Update, context: BotContext, button: EventCard) -> N
         # due before the next poll: wake the dispatcher (later ones are found by the poll,
         # which then wakes it on time; a wake per registration made a ticket drop queue)
         wake_dispatcher(context.job_queue)
-    await _render_card(update, context, event_id, button)
+    await _render_card(update, context, event.id, button)
     await say(update, ui.events.registered_message(event, app_deps.settings.tz, pending))
+
+
+async def _join_waitlist(update: Update, context: BotContext, button: EventCard) -> None:
+    """Queue for the next free seat of a full event (or take a seat that is free after all)."""
+    app_deps = deps(context)
+    clock_now = now(context)
+    user = await account(update, context)
+    if user is None:
+        async with app_deps.db.query() as conn:
+            view = await events.card_view(
+                conn, event_id=button.event_id, telegram_user_id=user_id_of(update), now=clock_now
+            )
+        await answer(update, ui.common.login_first())
+        await say(
+            update,
+            ui.events.log_in_to_wait(view.event),
+            ui.events.log_in_to_register_keyboard(button.event_id),
+        )
+        return
+    async with app_deps.db.write() as session:
+        joined = await waitlist.join(
+            session,
+            user=user,
+            event_id=button.event_id,
+            chat_id=chat_id_of(update),
+            now=clock_now,
+            reminder_offsets=app_deps.settings.reminder_offsets,
+        )
+        event = await events.get_event(session, event_id=button.event_id)
+    if joined.registration is not None:
+        log.info("account %s registered for event %s from the waitlist button", user.id, event.id)
+        await _registered(update, context, button, event)
+        return
+    log.info("account %s joined the waitlist of event %s", user.id, event.id)
+    await answer(update, ui.events.waitlist_joined_toast(joined.position or 1))
+    await _render_card(update, context, button.event_id, button)
+
+
+async def _leave_waitlist(update: Update, context: BotContext, button: EventCard) -> None:
+    """Leave the waitlist."""
+    user = await account(update, context)
+    if user is None:
+        raise NotLoggedIn()
+    async with deps(context).db.write() as session:
+        await waitlist.leave(session, user=user, event_id=button.event_id)
+    await answer(update, ui.events.waitlist_left_toast())
+    await _render_card(update, context, button.event_id, button)
 
 
 async def _confirm_unregister(update: Update, context: BotContext, button: EventCard) -> None:
@@ -172,10 +260,17 @@ async def _unregister(update: Update, context: BotContext, button: EventCard) ->
         user = await accounts.require_user(
             session, telegram_user_id=user_id_of(update), now=clock_now
         )
-        await booking.cancel_registration(
-            session, user=user, event_id=button.event_id, now=clock_now
+        promoted = await booking.cancel_registration(
+            session,
+            user=user,
+            event_id=button.event_id,
+            now=clock_now,
+            reminder_offsets=app_deps.settings.reminder_offsets,
         )
         event = await events.get_event(session, event_id=button.event_id)
+    if promoted:
+        log.info("event %s: a seat went to the waitlist's head", button.event_id)
+        wake_dispatcher(context.job_queue)
     await answer(update, ui.events.cancelled_toast())
     await _render_card(update, context, button.event_id, button)
     await say(update, ui.events.cancelled_message(event))

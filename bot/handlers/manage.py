@@ -1,4 +1,5 @@
-"""Manager features beyond forms: /attendees. Every entry checks the role on the server
+"""Manager features beyond forms: /attendees and /manage (a picker leading to the organiser's
+card: handlers/manager_card.py, edit_event.py). Every entry checks the role on the server
 (``@requires``); /newevent is a form (handlers/newevent.py)."""
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
+from bot.handlers import edit_event, manager_card
+from bot.handlers.attendee_list import render_attendees
 from bot.handlers.common import answer, deps, edit_or_say, friendly, now, pressed
 from bot.handlers.visit import requires
-from bot.services import attendees, events
-from bot.ui.callbacks import AttendeePicker, Attendees, PastEvents
+from bot.services import events
+from bot.ui.callbacks import AttendeePicker, Attendees, ManagePast, ManagePicker, PastEvents
 from db.models import Role
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -65,23 +68,57 @@ async def attendees_page(update: Update, context: BotContext) -> None:
     button = await pressed(update, Attendees)
     if button is None:
         return
-    tz = deps(context).settings.tz
-    async with deps(context).db.read() as session:
-        event = await events.get_event(session, event_id=button.event_id)
-        page = await attendees.attendee_page(
-            session,
-            event_id=event.id,
-            page=button.page,
-            packing=ui.manage.attendee_packing(event, tz),
-        )
+    await render_attendees(update, context, button.event_id, button.page)
+
+
+@requires(Role.MANAGER)
+async def manage_command(update: Update, context: BotContext) -> None:
+    """Ask the manager which event to manage."""
+    await _pick_to_manage(update, context, 0)
+
+
+@requires(Role.MANAGER)
+async def manage_pick_page(update: Update, context: BotContext) -> None:
+    """Page through the /manage picker."""
+    button = await pressed(update, ManagePicker)
+    if button is not None:
+        await _pick_to_manage(update, context, button.page)
+
+
+async def _pick_to_manage(update: Update, context: BotContext, page_number: int) -> None:
     await answer(update)
+    async with deps(context).db.query() as conn:
+        page = await events.current_page(
+            conn, now=now(context), page=page_number, page_size=ui.limits.EVENTS_PAGE_SIZE
+        )
+    tz = deps(context).settings.tz
     await edit_or_say(
-        update, ui.manage.attendee_list(page, tz), ui.manage.attendee_list_keyboard(page)
+        update, ui.manage.manage_picker(page), ui.manage.manage_picker_keyboard(page, tz)
     )
+
+
+@requires(Role.MANAGER)
+async def manage_past_page(update: Update, context: BotContext) -> None:
+    """Show a page of past events to pick one to manage."""
+    button = await pressed(update, ManagePast)
+    if button is None:
+        return
+    await answer(update)
+    async with deps(context).db.query() as conn:
+        page = await events.past_page(
+            conn, now=now(context), page=button.page, page_size=ui.limits.EVENTS_PAGE_SIZE
+        )
+    tz = deps(context).settings.tz
+    await edit_or_say(update, ui.manage.manage_past(page), ui.manage.manage_past_keyboard(page, tz))
 
 
 def register(app: EventBotApp) -> None:
     """Add the manager handlers."""
+    app.add_handler(CommandHandler("manage", manage_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(manage_pick_page, pattern=ManagePicker.pattern()))
+    app.add_handler(CallbackQueryHandler(manage_past_page, pattern=ManagePast.pattern()))
+    manager_card.register(app)
+    edit_event.register(app)
     app.add_handler(CommandHandler("attendees", attendees_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(attendees_pick_page, pattern=AttendeePicker.pattern()))
     app.add_handler(CallbackQueryHandler(attendees_past_page, pattern=PastEvents.pattern()))

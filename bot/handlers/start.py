@@ -18,10 +18,11 @@ from telegram.ext import (
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
-from bot.handlers import checkin
+from bot.handlers import checkin, manager_card
 from bot.handlers.common import answer, chat_id_of, deps, say
 from bot.handlers.visit import account
 from bot.services import outbox
+from bot.ui.callbacks import ManagerCard
 
 log = logging.getLogger(__name__)
 
@@ -106,4 +107,6 @@ def register_fallbacks(app: EventBotApp) -> None:
     app.add_handler(CommandHandler("cancel", cancel_nothing, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, unknown_text))
+    # an organiser's button no handler claimed: the role is checked before "no longer works"
+    app.add_handler(CallbackQueryHandler(manager_card.unclaimed, pattern=ManagerCard.pattern()))
     app.add_handler(CallbackQueryHandler(stale_button))

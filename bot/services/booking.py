@@ -1,4 +1,5 @@
-"""Registering for events: capacity is enforced by a guarded decrement in the database."""
+"""Registering for events: capacity is enforced by a guarded decrement in the database;
+a seat given back goes to the head of the waitlist in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import waitlist
 from bot.services.checkin import new_secret
 from bot.services.errors import (
     AlreadyRegistered,
+    EventCancelled,
     EventFull,
     EventNotFound,
     EventPast,
@@ -20,7 +23,7 @@ from bot.services.errors import (
 )
 from bot.services.reminders import reminder_rows
 from bot.services.views import Account
-from db.models import Event, OutboxMessage, Registration, Role, User
+from db.models import Cancellation, Event, OutboxMessage, Registration, Role, User
 
 
 async def is_registered(session: AsyncSession, *, user_id: int, event_id: int) -> bool:
@@ -55,7 +58,12 @@ async def register(
         raise AlreadyRegistered()
     taken = await session.execute(
         update(Event)
-        .where(Event.id == event_id, Event.seats_left > 0, Event.starts_at > now)
+        .where(
+            Event.id == event_id,
+            Event.seats_left > 0,
+            Event.starts_at > now,
+            Event.cancelled_at.is_(None),
+        )
         .values(seats_left=Event.seats_left - 1, revision=Event.revision + 1)
         .returning(Event.starts_at)
     )
@@ -64,6 +72,8 @@ async def register(
         event = await session.get(Event, event_id)
         if event is None:
             raise EventNotFound()
+        if event.cancelled_at is not None:
+            raise EventCancelled()
         if event.starts_at <= now:
             raise EventPast()
         raise EventFull()
@@ -93,30 +103,39 @@ async def register(
 
 
 async def cancel_registration(
-    session: AsyncSession, *, user: User, event_id: int, now: datetime
-) -> None:
-    """Give the seat back; its pending reminders go with it. Started events keep their list."""
-    event = await session.get(Event, event_id)
-    if event is None:
-        raise EventNotFound()
+    session: AsyncSession,
+    *,
+    user: User,
+    event_id: int,
+    now: datetime,
+    reminder_offsets: Sequence[timedelta],
+) -> list[waitlist.Promotion]:
+    """Give the seat back: its pending reminders go with it, a ``cancellations`` row keeps
+    the record, and the seat goes to the head of the waitlist (with ``reminder_offsets``), all
+    under the event's lock. Started and cancelled events keep their list."""
+    event = await waitlist.lock_event(session, event_id=event_id)
+    if event.cancelled_at is not None:
+        raise EventCancelled()
     if event.starts_at <= now:
         raise EventPast()
     removed = await session.execute(
         delete(Registration)
         .where(Registration.user_id == user.id, Registration.event_id == event_id)
-        .returning(Registration.id)
+        .returning(Registration.id, Registration.created_at)
     )
-    registration_id = removed.scalar_one_or_none()
-    if registration_id is None:
+    row = removed.first()
+    if row is None:
         raise NotRegistered()
-    await session.execute(
-        delete(OutboxMessage).where(OutboxMessage.registration_id == registration_id)
+    session.add(
+        Cancellation(
+            event_id=event_id, user_id=user.id, registered_at=row.created_at, cancelled_at=now
+        )
     )
-    await session.execute(
-        update(Event)
-        .where(Event.id == event_id)
-        .values(seats_left=Event.seats_left + 1, revision=Event.revision + 1)
-    )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id == row.id))
+    event.seats_left += 1
+    event.revision += 1
+    await session.flush()
+    return await waitlist.promote(session, event=event, now=now, reminder_offsets=reminder_offsets)
 
 
 async def my_upcoming(session: AsyncSession, *, user_id: int, now: datetime) -> list[Event]:
@@ -124,7 +143,7 @@ async def my_upcoming(session: AsyncSession, *, user_id: int, now: datetime) -> 
     rows = await session.scalars(
         select(Event)
         .join(Registration, Registration.event_id == Event.id)
-        .where(Registration.user_id == user_id, Event.starts_at > now)
+        .where(Registration.user_id == user_id, Event.starts_at > now, Event.cancelled_at.is_(None))
         .order_by(Event.starts_at, Event.id)
     )
     return list(rows)

@@ -43,6 +43,7 @@ class Problem(StrEnum):
     START_NO_SUCH_MINUTE = "start_no_such_minute"  # minute
     START_IN_THE_PAST = "start_in_the_past"
     START_TOO_FAR = "start_too_far"  # years
+    CAPACITY_BELOW_REGISTERED = "capacity_below_registered"  # registered (seats taken)
 
 
 class InvalidInput(DomainError):
@@ -100,3 +101,19 @@ class AlreadyRegistered(DomainError):
 
 class NotRegistered(DomainError):
     """The user holds no seat at this event."""
+
+
+class EventCancelled(DomainError):
+    """The event was cancelled: nobody can register, wait for a seat, or change it."""
+
+
+class EventStarted(DomainError):
+    """The event has started: its organisers can no longer change or cancel it."""
+
+
+class NotWaiting(DomainError):
+    """The user is not on this event's waitlist."""
+
+
+class AlreadyWaiting(DomainError):
+    """The user is already on this event's waitlist."""

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.services.errors import EventNotFound, InvalidInput, Problem
 from bot.services.text import hidden_character
 from bot.services.views import EVENT_COLUMNS, EventInfo, Viewer
-from db.models import Event, Registration, TelegramAccount, User
+from db.models import Event, Registration, TelegramAccount, User, WaitlistEntry
 
 MAX_TITLE_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
@@ -187,6 +188,19 @@ class EventPage:
 # (events have no end time; the list is wanted at the door and for a while after)
 RECENTLY_STARTED = timedelta(hours=24)
 
+# what customers see: upcoming events that are not cancelled. The count has to read each
+# upcoming row for its cancelled_at (about 12 ms for 100,000 upcoming events on SQLite,
+# against 1 ms for the bare index walk; a partial index would bring that back)
+_LISTED = (Event.starts_at > bindparam("now"), Event.cancelled_at.is_(None))
+_TOTAL_LISTED = select(func.count()).where(*_LISTED)
+_LISTED_PAGE = (
+    select(*EVENT_COLUMNS, _TOTAL_LISTED.scalar_subquery().label("total"))
+    .where(*_LISTED)
+    .order_by(Event.starts_at, Event.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+# what organisers pick from: every event from "now" on, cancelled ones too (marked)
 _TOTAL_UPCOMING = select(func.count()).where(Event.starts_at > bindparam("now"))
 # The page and the number of upcoming events in one statement: a single statement is its own
 # consistent read, so Database.query() needs no transaction around it. The count walks only
@@ -213,12 +227,12 @@ _PAST = (
 async def upcoming_page(
     conn: AsyncConnection, *, now: datetime, page: int, page_size: int
 ) -> EventPage:
-    """Upcoming events, soonest first, ``page_size`` at a time.
+    """Upcoming events that are not cancelled, soonest first, ``page_size`` at a time.
 
     A page past the end shows the last page (the list may have shrunk since the button was
     drawn); that case costs a second query, the common one a single statement.
     """
-    return await _event_page(conn, _UPCOMING, _TOTAL_UPCOMING, now, page, page_size)
+    return await _event_page(conn, _LISTED_PAGE, _TOTAL_LISTED, now, page, page_size)
 
 
 async def current_page(
@@ -278,8 +292,10 @@ class CardView:
     event: EventInfo
     user: Viewer | None
     registered: bool
+    waiting: int | None = None  # their place on the waitlist (1: next), None if not on it
 
 
+_ahead = aliased(WaitlistEntry)
 _CARD = (
     select(
         *EVENT_COLUMNS,
@@ -288,6 +304,13 @@ _CARD = (
         User.role.label("viewer_role"),
         TelegramAccount.session_expires_at,
         Registration.id.label("registration_id"),
+        case(
+            (WaitlistEntry.id.is_(None), None),
+            else_=select(func.count(_ahead.id))
+            .where(_ahead.event_id == Event.id, _ahead.id <= WaitlistEntry.id)
+            .correlate(Event, WaitlistEntry)
+            .scalar_subquery(),
+        ).label("waiting"),
     )
     .select_from(Event)
     .outerjoin(TelegramAccount, TelegramAccount.telegram_user_id == bindparam("telegram_user_id"))
@@ -295,6 +318,10 @@ _CARD = (
     .outerjoin(
         Registration,
         (Registration.event_id == Event.id) & (Registration.user_id == User.id),
+    )
+    .outerjoin(
+        WaitlistEntry,
+        (WaitlistEntry.event_id == Event.id) & (WaitlistEntry.user_id == User.id),
     )
     .where(Event.id == bindparam("event_id"))
 )
@@ -313,4 +340,7 @@ async def card_view(
     if row.viewer_id is not None and expires_at is not None and expires_at > now:
         viewer = Viewer(id=row.viewer_id, name=row.viewer_name, role=row.viewer_role)
     registered = viewer is not None and row.registration_id is not None
-    return CardView(event=EventInfo.from_row(row._mapping), user=viewer, registered=registered)
+    waiting = int(row.waiting) if viewer is not None and row.waiting is not None else None
+    return CardView(
+        event=EventInfo.from_row(row._mapping), user=viewer, registered=registered, waiting=waiting
+    )

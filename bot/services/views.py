@@ -27,6 +27,7 @@ class EventInfo:
     starts_at: datetime
     capacity: int
     seats_left: int
+    cancelled_at: datetime | None = None  # a cancelled event stays readable, marked so
 
     @classmethod
     def from_row(cls, row: RowMapping) -> EventInfo:

@@ -20,6 +20,9 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``PastEvents``    | ``atp:PAGE``                  |
 | ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card and its buttons) |
 | ``CheckInList``   | ``cin:ID:PAGE`` (who hasn't arrived), ``cin:ID:PAGE:REG`` (check REG in) |
+| ``ManagePicker``  | ``mgl:PAGE``                  |
+| ``ManagePast``    | ``mgp:PAGE``                  |
+| ``EditField``     | ``edf:ID:FIELD`` (title, desc, start, loc, cap) |
 """
 
 from __future__ import annotations
@@ -428,3 +431,61 @@ class CheckInList(Callback, prefix="cin"):
         if event_id is None or page is None or (len(fields) == 3 and registration_id is None):
             return None
         return cls(event_id, page, registration_id)
+
+
+@dataclass(frozen=True)
+class ManagePicker(Callback, prefix="mgl"):
+    """A page of the /manage event picker (events from 24 hours ago on, soonest first)."""
+
+    page: int = 0
+
+    def _fields(self) -> Sequence[str]:
+        return (str(self.page),)
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        page = _page(fields[0]) if len(fields) == 1 else None
+        return None if page is None else cls(page)
+
+
+@dataclass(frozen=True)
+class ManagePast(Callback, prefix="mgp"):
+    """*🕰 Past events* under the /manage picker, and a page of them."""
+
+    page: int = 0
+
+    def _fields(self) -> Sequence[str]:
+        return (str(self.page),)
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        page = _page(fields[0]) if len(fields) == 1 else None
+        return None if page is None else cls(page)
+
+
+class EventField(StrEnum):
+    """What ✏️ Edit on a manager's card can change."""
+
+    TITLE = "title"
+    DESCRIPTION = "desc"
+    START = "start"
+    LOCATION = "loc"
+    CAPACITY = "cap"
+
+
+@dataclass(frozen=True)
+class EditField(Callback, prefix="edf"):
+    """One field button under ✏️ Edit: asks for the field's new value (managers only)."""
+
+    event_id: int
+    field: EventField
+
+    def _fields(self) -> Sequence[str]:
+        return (str(self.event_id), self.field.value)
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        if len(fields) != 2:
+            return None
+        event_id, field = _event_id(fields[0]), _member(EventField, fields[1])
+        return None if event_id is None or field is None else cls(event_id, field)

@@ -64,6 +64,7 @@ def help_text(user: Account | None) -> str:
             _("<b>Manager</b>"),
             _("/newevent – create an event"),
             _("/attendees – see who is coming to an event"),
+            _("/manage – an event's card: edit, cancel, message attendees, share"),
         ]
     else:
         lines += [

@@ -107,6 +107,11 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "That is too far ahead: events can start at most {years} years from now.",
         p["years"],
     ).format(years=p["years"]),
+    Problem.CAPACITY_BELOW_REGISTERED: lambda p: ngettext(
+        "{count} person is registered, so the capacity can't be less than {count}.",
+        "{count} people are registered, so the capacity can't be less than {count}.",
+        p["registered"],
+    ).format(count=p["registered"]),
 }
 
 
@@ -127,6 +132,12 @@ ERROR_TEXTS: dict[type[errors.DomainError], Callable[[], str]] = {
     errors.EventPast: lambda: _("This event has already started, so registration is closed."),
     errors.AlreadyRegistered: lambda: _("You're already registered for this event."),
     errors.NotRegistered: lambda: _("You're not registered for this event."),
+    errors.EventCancelled: lambda: _("This event was cancelled."),
+    errors.EventStarted: lambda: _(
+        "This event has already started; it can't be changed or cancelled any more."
+    ),
+    errors.NotWaiting: lambda: _("You're not on the waitlist for this event."),
+    errors.AlreadyWaiting: lambda: _("You're already on the waitlist for this event."),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -34,17 +34,39 @@ class Offer(enum.Enum):
 
     REGISTER = enum.auto()
     CANCEL = enum.auto()
-    FULL = enum.auto()  # a customer could register, but there is no seat left
-    NOTHING = enum.auto()  # started, or a manager's view
+    WAITLIST = enum.auto()  # a customer could register, but there is no seat left: queue
+    WAITING = enum.auto()  # on the waitlist: Leave waitlist
+    NOTHING = enum.auto()  # started, cancelled, or a manager's view
 
 
-def offer(event: ShownEvent, *, user: Account | None, registered: bool, started: bool) -> Offer:
-    """Register for a free seat, Cancel a held one; nothing once it started or for managers."""
-    if started or (user is not None and user.role is Role.MANAGER):
+def offer(
+    event: ShownEvent,
+    *,
+    user: Account | None,
+    registered: bool,
+    started: bool,
+    waiting: int | None = None,
+) -> Offer:
+    """Register for a free seat, Cancel a held one, queue for a full event or leave the queue;
+    nothing once it started or was cancelled, or for managers."""
+    if started or event.cancelled_at is not None:
+        return Offer.NOTHING
+    if user is not None and user.role is Role.MANAGER:
         return Offer.NOTHING
     if registered:
         return Offer.CANCEL
-    return Offer.FULL if event.seats_left == 0 else Offer.REGISTER
+    if waiting is not None:
+        return Offer.WAITING
+    return Offer.WAITLIST if event.seats_left == 0 else Offer.REGISTER
+
+
+# the button each offer puts on the card: label and the card action it presses
+_OFFER_BUTTONS: dict[Offer, tuple[Callable[[], str], CardAction]] = {
+    Offer.REGISTER: (lambda: _("✅ Register"), CardAction.REGISTER),
+    Offer.CANCEL: (lambda: _("❌ Cancel registration"), CardAction.UNREGISTER),
+    Offer.WAITLIST: (lambda: _("⏳ Join waitlist"), CardAction.JOIN_WAITLIST),
+    Offer.WAITING: (lambda: _("Leave waitlist"), CardAction.LEAVE_WAITLIST),
+}
 
 
 def seats(event: ShownEvent) -> str:
@@ -91,9 +113,16 @@ def event_list_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup |
 
 
 def event_card(
-    event: ShownEvent, tz: ZoneInfo, *, user: Account | None, registered: bool, started: bool
+    event: ShownEvent,
+    tz: ZoneInfo,
+    *,
+    user: Account | None,
+    registered: bool,
+    started: bool,
+    waiting: int | None = None,
 ) -> str:
-    """An event's details, and whether this person holds a seat or none is left."""
+    """An event's details, and whether this person holds a seat, waits for one, or none is
+    left; a cancelled event says so."""
     if event.seats_left == 0:
         seats_line = _("🎟 Full (of {capacity})").format(capacity=event.capacity)
     else:
@@ -109,11 +138,30 @@ def event_card(
         seats=seats_line,
         description=escape(event.description),
     )
+    if event.cancelled_at is not None:
+        return card + "\n\n" + cancelled_line()
     if registered:
         card += "\n\n" + _("✅ <b>You're registered.</b>")
-    elif offer(event, user=user, registered=registered, started=started) is Offer.FULL:
-        card += "\n\n" + _("😔 This event is full.")
+    elif waiting is not None:
+        card += "\n\n" + waiting_line(waiting)
+    elif offer(event, user=user, registered=registered, started=started) is Offer.WAITLIST:
+        card += (
+            "\n\n"
+            + _("😔 This event is full.")
+            + " "
+            + _("Join the waitlist to get the next free seat.")
+        )
     return card
+
+
+def cancelled_line() -> str:
+    """What a cancelled event's card says under its details."""
+    return _("✖ <b>This event was cancelled.</b>")
+
+
+def waiting_line(position: int) -> str:
+    """Where this person is on the waitlist."""
+    return _("⏳ You're number {position} on the waitlist.").format(position=position)
 
 
 def event_card_keyboard(
@@ -123,26 +171,26 @@ def event_card_keyboard(
     registered: bool,
     started: bool,
     origin: EventCard | None = None,
+    waiting: int | None = None,
 ) -> InlineKeyboardMarkup:
-    """Register / Cancel for customers, Attendees for managers, and a way back to where the
-    card was opened from (``origin``: the press that opened it)."""
+    """What this person can do (Register / Cancel / Join or Leave the waitlist), then a way
+    back to where the card was opened from (``origin``: the press that opened it)."""
     card = (origin or EventCard(event.id)).with_action(CardAction.OPEN)
     rows: list[Row] = []
-    match offer(event, user=user, registered=registered, started=started):
-        case Offer.REGISTER:
-            rows.append([button(_("✅ Register"), card.with_action(CardAction.REGISTER))])
-        case Offer.CANCEL:
-            rows.append(
-                [button(_("❌ Cancel registration"), card.with_action(CardAction.UNREGISTER))]
-            )
+    chosen = offer(event, user=user, registered=registered, started=started, waiting=waiting)
+    if chosen in _OFFER_BUTTONS:
+        label, action = _OFFER_BUTTONS[chosen]
+        rows.append([button(label(), card.with_action(action))])
     rows += ticket_rows(card, registered=registered)  # 🎟 My ticket (bot.ui.checkin)
-    if user is not None and user.role is Role.MANAGER:
-        rows.append([button(_("👥 Attendees"), Attendees(event.id))])
-    if card.from_mine:
-        rows.append([button(_("« My events"), MyEvents())])
-    else:
-        rows.append([button(_("« All events"), EventList(card.list_page))])
+    rows.append(back_row(card))
     return keyboard(rows)
+
+
+def back_row(card: EventCard) -> Row:
+    """« back where the card was opened from: /myevents, or its page of /events."""
+    if card.from_mine:
+        return [button(_("« My events"), MyEvents())]
+    return [button(_("« All events"), EventList(card.list_page))]
 
 
 def confirm_unregister(event: ShownEvent, tz: ZoneInfo) -> str:
@@ -208,6 +256,24 @@ def registered_message(event: ShownEvent, tz: ZoneInfo, offsets: Sequence[timede
 def cancelled_message(event: Event) -> str:
     """Confirmation after giving a seat back."""
     return _("Your registration for <b>{title}</b> is cancelled.").format(title=escape(event.title))
+
+
+def waitlist_joined_toast(position: int) -> str:
+    """The answer to a ⏳ Join waitlist press that queued."""
+    return _("⏳ You're number {position} on the waitlist.").format(position=position)
+
+
+def waitlist_left_toast() -> str:
+    """The answer to a Leave waitlist press."""
+    return _("You left the waitlist.")
+
+
+def log_in_to_wait(event: ShownEvent) -> str:
+    """A logged-out person pressed ⏳ Join waitlist."""
+    return _(
+        "To join the waitlist for <b>{title}</b>, log in, or sign up if you're new. "
+        "I'll bring you back to this event afterwards."
+    ).format(title=escape(event.title))
 
 
 def registered_toast() -> str:

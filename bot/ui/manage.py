@@ -1,4 +1,5 @@
-"""Managers' screens: the /newevent questions and summary, the /attendees pickers and lists."""
+"""Managers' screens: the /newevent questions and summary, the /attendees and /manage
+pickers and the attendee lists."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from bot.ui.callbacks import (
     AttendeePicker,
     Attendees,
     ConfirmAction,
-    EventCard,
+    ManagePast,
+    ManagePicker,
+    ManagerCard,
     NewEventConfirm,
     PastEvents,
 )
@@ -213,9 +216,63 @@ def attendee_list(page: AttendeePage, tz: ZoneInfo) -> str:
 
 
 def attendee_list_keyboard(page: AttendeePage) -> InlineKeyboardMarkup:
-    """Prev/Next through the attendees and back to the card."""
+    """Prev/Next through the attendees and back to the organiser's card."""
     event_id = page.event.id
     nav = pager(page.page, page.pages, lambda n: Attendees(event_id, n))
-    back = [button(_("« Event"), EventCard(event_id))]
+    back = [button(_("« Event"), ManagerCard(event_id))]
     door = [check_in_button(event_id)] if page.event.cancelled_at is None else []
     return keyboard([nav, *door, back] if nav else [*door, back])
+
+
+# ---- /manage: pick an event to open its organiser's card -----------------------------------
+
+
+def manage_picker(page: EventPage) -> str:
+    """Ask which event to manage: those under way or ahead."""
+    span = duration(RECENTLY_STARTED)
+    if not page.events:
+        return _(
+            "No event started in the last {span} or is still to come. Create one with "
+            "/newevent; older events are under 🕰 Past events."
+        ).format(span=span)
+    return _(
+        "🛠 Which event? Events that started in the last {span} or are still to come, "
+        "soonest first (page {page} of {pages})."
+    ).format(span=span, page=page.page + 1, pages=page.pages)
+
+
+def manage_picker_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
+    """Events as buttons that open their organiser's cards; the way to the past ones."""
+    nav = pager(page.page, page.pages, ManagePicker)
+    past = [button(_("🕰 Past events"), ManagePast(0))]
+    return keyboard([*_manage_buttons(page, tz), *([nav] if nav else []), past])
+
+
+def manage_past(page: EventPage) -> str:
+    """The events the /manage picker no longer lists."""
+    span = duration(RECENTLY_STARTED)
+    if not page.events:
+        return _("🕰 No past events yet: an event moves here {span} after its start.").format(
+            span=span
+        )
+    return _(
+        "🕰 Which event? Events that started more than {span} ago, most recent first "
+        "(page {page} of {pages})."
+    ).format(span=span, page=page.page + 1, pages=page.pages)
+
+
+def manage_past_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
+    """Past events as buttons, Prev/Next, and back to the current ones."""
+    nav = pager(page.page, page.pages, ManagePast)
+    back = [button(_("« Current events"), ManagePicker(0))]
+    return keyboard([*_manage_buttons(page, tz), *([nav] if nav else []), back])
+
+
+def _manage_buttons(page: EventPage, tz: ZoneInfo) -> list[Row]:
+    rows = []
+    for e in page.events:
+        label = f"{clip(e.title)} · {short_when(e.starts_at, tz)}"
+        if e.cancelled_at is not None:
+            label = _("✖ {event}").format(event=label)
+        rows.append([button(label, ManagerCard(e.id))])
+    return rows

@@ -11,7 +11,7 @@ PUBLIC = (
     "events", "myevents", "signup", "login", "logout", "me", "sessions", "password", "help",
     "cancel",
 )  # fmt: skip
-MANAGER = ("newevent", "attendees")
+MANAGER = ("newevent", "attendees", "manage")
 
 
 def _descriptions() -> dict[str, str]:
@@ -28,6 +28,7 @@ def _descriptions() -> dict[str, str]:
         "cancel": _("Stop what you're doing"),
         "newevent": _("Create an event"),
         "attendees": _("See who is coming"),
+        "manage": _("Manage an event"),
     }
 
 

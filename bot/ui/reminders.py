@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.services.event_changes import CANCELLED_NOTICE, MOVED_NOTICE
 from bot.services.forms import TIMED_OUT_NOTICE
 from bot.services.sessions import LOGGED_OUT_ELSEWHERE
+from bot.services.waitlist import PROMOTED_NOTICE
 from bot.ui import common, sessions
 from bot.ui.fmt import about, duration, when
 from bot.ui.i18n import _
@@ -45,7 +47,63 @@ NOTICES: dict[str, Callable[[Mapping[str, object]], str]] = {
 }
 
 
-def notice(name: str, params: Mapping[str, object]) -> str:
-    """The wording of the notice called ``name`` (an apology for a name nobody words)."""
+def notice(name: str, params: Mapping[str, object], tz: ZoneInfo | None = None) -> str:
+    """The wording of the notice called ``name`` (an apology for a name nobody words);
+    dates in it are shown in ``tz`` (the bot's zone; UTC when not given)."""
+    dated = EVENT_NOTICES.get(name)
+    if dated is not None:
+        return dated(params, tz or ZoneInfo("UTC"))
     wording = NOTICES.get(name)
     return wording(params) if wording is not None else common.something_went_wrong()
+
+
+# ---- notices about an event's life: a seat from the waitlist, a move, a cancellation --------
+
+
+def _moment(value: object) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def promoted(params: Mapping[str, object], tz: ZoneInfo) -> str:
+    """A seat freed up and the first person waiting got it."""
+    return _(
+        "🎉 A seat freed up: you're now registered for <b>{title}</b> on {when}. "
+        "If you can't come after all, cancel it from the event's card in /myevents."
+    ).format(
+        title=escape(str(params.get("title", ""))), when=when(_moment(params["starts_at"]), tz)
+    )
+
+
+def moved(params: Mapping[str, object], tz: ZoneInfo) -> str:
+    """The organisers changed when or where an event takes place."""
+    title = escape(str(params.get("title", "")))
+    if params.get("field") == "starts_at":
+        return _("🗓 <b>{title}</b> moved: {old} → {new}").format(
+            title=title,
+            old=when(_moment(params["old"]), tz),
+            new=when(_moment(params["new"]), tz),
+        )
+    return _("📍 <b>{title}</b> moved: {old} → {new}").format(
+        title=title, old=escape(str(params.get("old", ""))), new=escape(str(params.get("new", "")))
+    )
+
+
+def event_cancelled(params: Mapping[str, object], tz: ZoneInfo) -> str:
+    """The organisers cancelled an event this person was registered for, or waiting for."""
+    title = escape(str(params.get("title", "")))
+    starts = when(_moment(params["starts_at"]), tz)
+    if params.get("waiting"):
+        return _(
+            "✖ <b>{title}</b> on {when} is cancelled, so the waitlist you were on is closed."
+        ).format(title=title, when=starts)
+    return _("✖ <b>{title}</b> on {when} is cancelled. Sorry! Your registration is void.").format(
+        title=title, when=starts
+    )
+
+
+# notices worded with dates in the bot's zone, by name (services.waitlist, event_changes)
+EVENT_NOTICES: dict[str, Callable[[Mapping[str, object], ZoneInfo], str]] = {
+    PROMOTED_NOTICE: promoted,
+    MOVED_NOTICE: moved,
+    CANCELLED_NOTICE: event_cancelled,
+}

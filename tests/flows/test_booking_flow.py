@@ -63,7 +63,7 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
     full = await cid.expect("Full (of 2)")
     # a full event says so and offers no Register; a Register press from an older card is refused
     assert "😔 This event is full." in full.text
-    assert full.labels == ["« All events"]
+    assert full.labels == ["⏳ Join waitlist", "« All events"]
     query = cid.press_data(full, EventCard(shown.event_id, CardAction.REGISTER).pack())
     answer = await cid.answer_to(query)
     assert answer["text"] == "😔 Sorry, this event is full." and answer["show_alert"]

@@ -97,12 +97,16 @@ async def test_cancel_gives_the_seat_and_reminders_back(sessions: Sessions) -> N
     event = await make_event(sessions, manager, now=NOW, capacity=1)
     await _register(sessions, ann.id, event.id)
     async with sessions.begin() as session:
-        await booking.cancel_registration(session, user=ann, event_id=event.id, now=NOW)
+        await booking.cancel_registration(
+            session, user=ann, event_id=event.id, now=NOW, reminder_offsets=OFFSETS
+        )
     assert await _counts(sessions, event.id) == (1, 0)
     async with sessions.begin() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
         with pytest.raises(NotRegistered):
-            await booking.cancel_registration(session, user=ann, event_id=event.id, now=NOW)
+            await booking.cancel_registration(
+                session, user=ann, event_id=event.id, now=NOW, reminder_offsets=OFFSETS
+            )
 
 
 # -- races between separate connections ---------------------------------------------------

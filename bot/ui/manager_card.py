@@ -1,0 +1,196 @@
+"""The organiser's card of an event: details, counters and the organiser's buttons; editing a
+field and cancelling the event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.services.event_changes import ManagerView
+from bot.services.views import ShownEvent
+from bot.ui import manage
+from bot.ui.callbacks import (
+    Attendees,
+    Callback,
+    EditField,
+    EventField,
+    ManageAction,
+    ManagePicker,
+    ManagerCard,
+)
+from bot.ui.fmt import number, when
+from bot.ui.i18n import _, ngettext
+from bot.ui.keyboards import Row, button, keyboard
+
+
+def manager_card(view: ManagerView, tz: ZoneInfo, *, now: datetime) -> str:
+    """Title, date, place, description, and the counters an organiser watches."""
+    event = view.event
+    counters = _(
+        "🎟 Registered {registered}/{capacity} · ⏳ waitlist {waiting} · ✔ checked in {checked_in}"
+    ).format(
+        registered=number(view.registered),
+        capacity=number(event.capacity),
+        waiting=number(view.waiting),
+        checked_in=number(view.checked_in),
+    )
+    card = _("🛠 <b>{title}</b>\n🗓 {when}\n📍 {location}\n{counters}\n\n{description}").format(
+        title=escape(event.title),
+        when=when(event.starts_at, tz),
+        location=escape(event.location),
+        counters=counters,
+        description=escape(event.description),
+    )
+    if event.cancelled_at is not None:
+        card += "\n\n" + _("✖ <b>Cancelled</b> on {when}.").format(
+            when=when(event.cancelled_at, tz)
+        )
+    elif event.starts_at <= now:
+        card += "\n\n" + _("It has started: it can no longer be edited or cancelled.")
+    return card
+
+
+def share_url(bot_username: str, event_id: int) -> str:
+    """The deep link that opens the event's card in a private chat with the bot."""
+    return f"https://t.me/{bot_username}?start=ev_{event_id}"
+
+
+def _action(label: str, event_id: int, action: ManageAction) -> InlineKeyboardButton:
+    return button(label, ManagerCard(event_id, action))
+
+
+def manager_card_keyboard(
+    view: ManagerView, *, bot_username: str, now: datetime, back: Row | None = None
+) -> InlineKeyboardMarkup:
+    """The organiser's buttons; Edit and Cancel only while the event can change, Post and
+    Share only while it is on; ``back`` (default: the /manage picker) last."""
+    event = view.event
+    event_id = event.id
+    cancelled = event.cancelled_at is not None
+    changeable = not cancelled and event.starts_at > now
+    rows: list[Row] = []
+    first = [button(_("👥 Attendees"), Attendees(event_id, 0))]
+    if changeable:
+        first.insert(0, _action(_("✏️ Edit"), event_id, ManageAction.EDIT))
+    rows.append(first)
+    rows.append(
+        [
+            _action(_("📣 Message attendees"), event_id, ManageAction.MESSAGE),
+            _action(_("📄 Export CSV"), event_id, ManageAction.EXPORT),
+        ]
+    )
+    chart = _action(_("📈 Registrations chart"), event_id, ManageAction.CHART)
+    if cancelled:
+        rows.append([chart])
+    else:
+        rows.append([_action(_("📌 Post to a chat"), event_id, ManageAction.POST), chart])
+        share = InlineKeyboardButton(_("🔗 Share"), url=share_url(bot_username, event_id))
+        rows.append([share])
+    if changeable:
+        rows.append([_action(_("✖ Cancel event"), event_id, ManageAction.CANCEL)])
+    rows.append(back or [button(_("« Events"), ManagePicker(0))])
+    return keyboard(rows)
+
+
+# ---- ✏️ Edit ------------------------------------------------------------------------------
+
+_FIELD_LABELS: dict[EventField, Callable[[], str]] = {
+    EventField.TITLE: lambda: _("Title"),
+    EventField.DESCRIPTION: lambda: _("Description"),
+    EventField.START: lambda: _("Start"),
+    EventField.LOCATION: lambda: _("Location"),
+    EventField.CAPACITY: lambda: _("Capacity"),
+}
+
+
+def edit_menu(event: ShownEvent) -> str:
+    """Which field to change."""
+    return _("✏️ What do you want to change in <b>{title}</b>?").format(title=escape(event.title))
+
+
+def edit_menu_keyboard(event_id: int) -> InlineKeyboardMarkup:
+    """One button per field, and back to the card."""
+    fields = [button(_FIELD_LABELS[f](), EditField(event_id, f)) for f in EventField]
+    back: Callback = ManagerCard(event_id)
+    return keyboard([fields[:3], fields[3:], [button(_("« Back"), back)]])
+
+
+def ask_new_value(field: EventField, current: str, tz: ZoneInfo) -> str:
+    """Ask for a field's new value, showing the one it has now."""
+    questions: dict[EventField, Callable[[], str]] = {
+        EventField.TITLE: lambda: _("Send the new title."),
+        EventField.DESCRIPTION: lambda: _("Send the new description."),
+        EventField.START: lambda: manage.ask_start(tz),
+        EventField.LOCATION: lambda: _("Send the new location."),
+        EventField.CAPACITY: manage.ask_capacity,
+    }
+    now_text = _("Now: {current}").format(current=current)
+    return questions[field]() + "\n\n" + now_text + "\n\n" + _("(/cancel keeps it as it is.)")
+
+
+def edited(notified: int, promoted: int) -> str:
+    """The change is saved; who is told about it."""
+    text = _("✅ Saved.")
+    if notified:
+        text += " " + ngettext(
+            "{count} registered person will be told.",
+            "{count} registered people will be told.",
+            notified,
+        ).format(count=notified)
+    if promoted:
+        text += " " + ngettext(
+            "{count} person from the waitlist got a seat.",
+            "{count} people from the waitlist got a seat.",
+            promoted,
+        ).format(count=promoted)
+    return text
+
+
+def unchanged() -> str:
+    """The new value is the one it already had."""
+    return _("That is what it already was: nothing changed.")
+
+
+# ---- ✖ Cancel event ---------------------------------------------------------------------
+
+
+def confirm_cancel(event: ShownEvent, registered: int) -> str:
+    """Asked before an event is cancelled."""
+    return (
+        ngettext(
+            "Cancel <b>{title}</b>? {count} person is registered.",
+            "Cancel <b>{title}</b>? {count} people are registered.",
+            registered,
+        ).format(title=escape(event.title), count=registered)
+        + "\n"
+        + _("Everyone registered or waiting will be told.")
+    )
+
+
+def confirm_cancel_keyboard(event_id: int) -> InlineKeyboardMarkup:
+    """*Yes, cancel* / *Keep it*."""
+    return keyboard(
+        [
+            [
+                _action(_("Yes, cancel"), event_id, ManageAction.CANCEL_CONFIRMED),
+                button(_("Keep it"), ManagerCard(event_id)),
+            ]
+        ]
+    )
+
+
+def event_cancelled(event: ShownEvent, registered: int, waiting: int) -> str:
+    """The event is cancelled; who will be told."""
+    told = ngettext("{count} person registered", "{count} people registered", registered).format(
+        count=registered
+    )
+    queued = ngettext(
+        "{count} person on the waitlist", "{count} people on the waitlist", waiting
+    ).format(count=waiting)
+    return _("✖ <b>{title}</b> is cancelled. {registered} and {waiting} will be told.").format(
+        title=escape(event.title), registered=told, waiting=queued
+    )
