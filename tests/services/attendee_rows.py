@@ -17,7 +17,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import booking
-from db.models import Cancellation, Event, Registration, Role, User, WaitlistEntry
+from db.models import Event, Registration, Role, User, WaitlistEntry
 from tests.services.factories import FAST_HASH
 
 
@@ -51,17 +51,12 @@ async def check_in(session: AsyncSession, registration_id: int, *, at: datetime)
     )
 
 
-async def cancel(
-    session: AsyncSession, user: User, event_id: int, *, registered_at: datetime, now: datetime
-) -> None:
-    """``user`` cancels (the booking service) and the cancellation is recorded."""
-    await booking.cancel_registration(session, user=user, event_id=event_id, now=now)
-    session.add(
-        Cancellation(
-            event_id=event_id, user_id=user.id, registered_at=registered_at, cancelled_at=now
-        )
+async def cancel(session: AsyncSession, user: User, event_id: int, *, now: datetime) -> None:
+    """``user`` cancels through the booking service, which records the cancellation (the
+    registration's own ``created_at`` is the ``registered_at`` it keeps)."""
+    await booking.cancel_registration(
+        session, user=user, event_id=event_id, now=now, reminder_offsets=()
     )
-    await session.flush()
 
 
 async def many_registrations(

@@ -29,7 +29,7 @@ async def test_cancelled_registrations_count_as_registrations_and_as_cancellatio
         bob = await add_person(session, "Bob", "bob@example.com", now=NOW)
         await register(session, ann, event.id, now=NOW)
         await register(session, bob, event.id, now=NOW + day)
-        await cancel(session, ann, event.id, registered_at=NOW, now=NOW + 2 * day)
+        await cancel(session, ann, event.id, now=NOW + 2 * day)
         await register(session, ann, event.id, now=NOW + 2 * day)  # back again
     async with sessions.db.read() as session:
         timeline = await chart.registration_timeline(session, event_id=event.id)
