@@ -123,7 +123,9 @@ async def test_wrong_secret_unknown_ticket_and_cancelled_registration_are_all_in
         await _scan(sessions, 999_999, ann.ticket_secret, boss)
     async with sessions.begin() as session:
         bob_user = await session.get_one(User, bob.user_id)
-        await booking.cancel_registration(session, user=bob_user, event_id=event.id, now=NOW)
+        await booking.cancel_registration(
+            session, user=bob_user, event_id=event.id, now=NOW, reminder_offsets=()
+        )
     with pytest.raises(TicketInvalid):
         await _scan(sessions, bob.id, bob.ticket_secret, boss)
     row = await _row(sessions, ann.id)
