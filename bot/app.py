@@ -16,6 +16,7 @@ from bot.context import BotContext, Deps, EventBotApp
 from bot.forms import wiring as forms
 from bot.handlers import (
     auth,
+    broadcast,
     errors,
     events,
     login,
@@ -85,6 +86,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     events.register(app)
     newevent.register(app)
     manage.register(app)
+    broadcast.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     return app

@@ -1,13 +1,17 @@
-"""Delivery of the outbox on the PTB JobQueue: reminders, notices, and whatever comes next.
+"""Delivery of the outbox on the PTB JobQueue: reminders, notices and broadcasts.
 
 The rows are the truth; jobs only wake the dispatcher. Each kind of row has a renderer here
-that words it at send time (a reminder reads its event then, so edits are honoured)."""
+that words it at send time (a reminder reads its event then, so edits are honoured).
+Reminders and notices are claimed before broadcasts, in batches of about a second of sending,
+so a big broadcast never holds them up for long; what the outbox sends to one chat is paced
+to one message a second (``SendLimiter.chats``); broadcasts' status messages are kept up to
+date between batches (``bot.broadcast_status``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,10 +20,12 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import JobQueue
 
-from bot import ui
+from bot import broadcast_status, ui
 from bot.context import BotContext, Deps, EventBotApp
 from bot.services import outbox, reminders
 from bot.services.outbox import Delivery
+from bot.transport.send_limiter import ChatPacer, SendLimiter
+from bot.ui import broadcast as ui_broadcast
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,16 @@ class DispatchStats:
     retried: int = 0
     skipped: int = 0
     failed: int = 0
+    # rows put back for a retry: not tried again in the same run
+    requeued: set[int] = field(default_factory=set)
+
+
+def batch_size(send_rate_limit: float) -> int:
+    """Rows per batch: about a second of sending at the configured rate, so a reminder that
+    falls due during a big broadcast waits at most about that long."""
+    if send_rate_limit <= 0:
+        return BATCH
+    return int(min(BATCH, max(2 * WORKERS, send_rate_limit)))
 
 
 def schedule(app: EventBotApp) -> None:
@@ -101,17 +117,24 @@ async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
         log.info("%d outbox messages expired (reminders of started events, stale notices)", expired)
     if superseded:
         log.info("%d late reminders skipped: a closer one of the same booking is due", superseded)
-    tried: set[int] = set()
+    await broadcast_status.refresh(bot, deps, settle=False)  # new broadcasts: first status
+    batch = batch_size(deps.settings.send_rate_limit)
     while True:
         async with deps.db.read() as session:
-            ids = await outbox.due_ids(session, now=now, limit=BATCH, exclude=tried)
+            # "now" moves on: what falls due during a long run (a reminder amid a broadcast)
+            # is taken in the next batch, ahead of the broadcast's rows
+            ids = await outbox.due_ids(
+                session, now=deps.clock.now(), limit=batch, exclude=stats.requeued
+            )
         if not ids:
-            return stats
-        tried.update(ids)
+            break
         queue: asyncio.Queue[int] = asyncio.Queue()
         for message_id in ids:
             queue.put_nowait(message_id)
         await asyncio.gather(*(_worker(bot, deps, queue, stats) for _ in range(WORKERS)))
+        await broadcast_status.refresh(bot, deps, settle=False)
+    await broadcast_status.refresh(bot, deps, settle=True)
+    return stats
 
 
 async def _worker(bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: DispatchStats) -> None:
@@ -131,6 +154,8 @@ def render(delivery: Delivery, tz: ZoneInfo, *, now: datetime) -> str:
         return ui.reminders.reminder(
             info.title, info.location, info.starts_at, info.offset, tz, now=now
         )
+    if delivery.broadcast is not None:
+        return ui_broadcast.message(delivery.broadcast.title, delivery.broadcast.text)
     return ui.reminders.notice(
         str(delivery.payload.get("notice")), delivery.payload.get("params", {})
     )
@@ -138,9 +163,14 @@ def render(delivery: Delivery, tz: ZoneInfo, *, now: datetime) -> str:
 
 async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStats) -> None:
     text = ui.limits.fit(render(delivery, deps.settings.tz, now=deps.clock.now()))
+    pacer = _chat_pacer(bot)
     for _ in range(MAX_RETRY_AFTER_WAITS + 1):
         try:
-            await bot.send_message(delivery.chat_id, text)
+            await pacer.wait_turn(delivery.chat_id)
+            try:
+                await bot.send_message(delivery.chat_id, text)
+            finally:
+                pacer.sent(delivery.chat_id)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -186,5 +216,15 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
         requeued = await outbox.release_for_retry(session, message_id=delivery.message_id)
     if requeued:
         stats.retried += 1
+        stats.requeued.add(delivery.message_id)
     else:
         stats.failed += 1
+
+
+_UNPACED = ChatPacer(interval=0.0)
+
+
+def _chat_pacer(bot: Bot) -> ChatPacer:
+    """The bot's per-chat pace (none without EventBot's SendLimiter)."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return limiter.chats if isinstance(limiter, SendLimiter) else _UNPACED

@@ -13,6 +13,8 @@ from bot.ui.callbacks import (
     MAX_PAGE,
     AttendeePicker,
     Attendees,
+    BroadcastAction,
+    BroadcastConfirm,
     Callback,
     CardAction,
     ConfirmAction,
@@ -45,6 +47,7 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     EndOtherSessions: st.just(EndOtherSessions()),
     PastEvents: st.builds(PastEvents, PAGES),
     ManagerCard: st.builds(ManagerCard, IDS, st.sampled_from(ManageAction)),
+    BroadcastConfirm: st.builds(BroadcastConfirm, st.sampled_from(BroadcastAction)),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -64,4 +67,5 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     EndOtherSessions: [EndOtherSessions()],
     PastEvents: [PastEvents(0), PastEvents(1), PastEvents(MAX_PAGE)],
     ManagerCard: [ManagerCard(event_id, a) for a in ManageAction for event_id in (1, MAX_ID)],
+    BroadcastConfirm: [BroadcastConfirm(action) for action in BroadcastAction],
 }

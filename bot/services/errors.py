@@ -43,6 +43,9 @@ class Problem(StrEnum):
     START_NO_SUCH_MINUTE = "start_no_such_minute"  # minute
     START_IN_THE_PAST = "start_in_the_past"
     START_TOO_FAR = "start_too_far"  # years
+    MESSAGE_EMPTY = "message_empty"
+    MESSAGE_TOO_LONG = "message_too_long"  # limit, length (UTF-16 units, as Telegram counts)
+    MESSAGE_UNPRINTABLE = "message_unprintable"  # codepoint
 
 
 class InvalidInput(DomainError):
@@ -100,3 +103,7 @@ class AlreadyRegistered(DomainError):
 
 class NotRegistered(DomainError):
     """The user holds no seat at this event."""
+
+
+class NobodyRegistered(DomainError):
+    """A broadcast needs at least one person registered for the event."""

@@ -19,6 +19,7 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``EndOtherSessions`` | ``ses:others``             |
 | ``PastEvents``    | ``atp:PAGE``                  |
 | ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card and its buttons) |
+| ``BroadcastConfirm`` | ``bc:send``, ``bc:cancel`` (under a message to attendees) |
 """
 
 from __future__ import annotations
@@ -398,3 +399,26 @@ class ManagerCard(Callback, prefix="mc"):
                 return None
             action = found
         return None if event_id is None else cls(event_id, action)
+
+
+class BroadcastAction(StrEnum):
+    """The two buttons under a broadcast's preview."""
+
+    SEND = "send"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class BroadcastConfirm(Callback, prefix="bc"):
+    """*📣 Send to 37 people* / *✖ Cancel* under the preview of a message to attendees
+    (``bc:send``, ``bc:cancel``); the open form holds which event and what text."""
+
+    action: BroadcastAction
+
+    def _fields(self) -> Sequence[str]:
+        return (self.action.value,)
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        action = _member(BroadcastAction, fields[0]) if len(fields) == 1 else None
+        return None if action is None else cls(action)

@@ -107,6 +107,15 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "That is too far ahead: events can start at most {years} years from now.",
         p["years"],
     ).format(years=p["years"]),
+    Problem.MESSAGE_EMPTY: lambda p: _("The message can't be empty."),
+    Problem.MESSAGE_TOO_LONG: lambda p: _(
+        "The message is {length} characters long; one Telegram message holds {limit} with "
+        "the heading I add (some emoji count as two). Please shorten it."
+    ).format(length=number(p["length"]), limit=number(p["limit"])),
+    Problem.MESSAGE_UNPRINTABLE: lambda p: _(
+        "The message contains an invisible or control character ({char}); please type it "
+        "without it."
+    ).format(char=codepoint(p)),
 }
 
 
@@ -127,6 +136,9 @@ ERROR_TEXTS: dict[type[errors.DomainError], Callable[[], str]] = {
     errors.EventPast: lambda: _("This event has already started, so registration is closed."),
     errors.AlreadyRegistered: lambda: _("You're already registered for this event."),
     errors.NotRegistered: lambda: _("You're not registered for this event."),
+    errors.NobodyRegistered: lambda: _(
+        "Nobody is registered for this event yet, so there is nobody to message."
+    ),
 }
 
 
