@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,7 +83,8 @@ def wake_dispatcher(job_queue: JobQueue[Any] | None) -> None:
 async def dispatch_job(context: BotContext) -> None:
     """JobQueue callback: send what is due, then sleep until the next reminder falls due."""
     async with context.deps.dispatch_lock:
-        await dispatch_due(context.bot, context.deps)
+        app = context.application
+        await dispatch_due(context.bot, context.deps, keep_going=lambda: app.running)
         await _wake_at_next_due(context)
 
 
@@ -106,8 +108,14 @@ async def _wake_at_next_due(context: BotContext) -> None:
         job_queue.run_once(dispatch_job, when=timedelta(seconds=delay), name=WAKE_JOB)
 
 
-async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
-    """Claim and send every outbox row due now; each row is claimed by exactly one worker."""
+async def dispatch_due(
+    bot: Bot, deps: Deps, *, keep_going: Callable[[], bool] = lambda: True
+) -> DispatchStats:
+    """Claim and send every outbox row due now; each row is claimed by exactly one worker.
+
+    Between batches ``keep_going()`` is asked (False once the application is stopping): a
+    shutdown waits for one batch, not for a whole broadcast; the rest is sent after a restart.
+    """
     stats = DispatchStats()
     now = deps.clock.now()
     async with deps.db.write() as session:
@@ -126,7 +134,7 @@ async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
             ids = await outbox.due_ids(
                 session, now=deps.clock.now(), limit=batch, exclude=stats.requeued
             )
-        if not ids:
+        if not ids or not keep_going():
             break
         queue: asyncio.Queue[int] = asyncio.Queue()
         for message_id in ids:

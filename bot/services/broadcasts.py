@@ -195,7 +195,7 @@ async def progress(session: AsyncSession, *, broadcast_id: int) -> Progress:
         .where(OutboxMessage.broadcast_id == broadcast_id)
         .group_by(outcome)
     )
-    counts = {name: int(n) for name, n in rows.tuples()}
+    counts = {name: int(n) for name, n in rows}
     return Progress(
         broadcast_id=broadcast_id,
         title=title or "",
