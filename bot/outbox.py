@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 POLL_JOB = "outbox:poll"
 WAKE_JOB = "outbox:wake"
 BATCH = 200
+# a batch stops taking rows after this long: what fell due meanwhile (a reminder amid a big
+# broadcast) goes first in the next one, however slowly Telegram or the machine is going
+BATCH_SECONDS = 0.5
 WORKERS = 8
 MAX_RETRY_AFTER_WAITS = 3
 
@@ -51,11 +55,11 @@ class DispatchStats:
 
 
 def batch_size(send_rate_limit: float) -> int:
-    """Rows per batch: about a second of sending at the configured rate, so a reminder that
-    falls due during a big broadcast waits at most about that long."""
+    """Rows per batch: half a second of sending at the configured rate, so a reminder that
+    falls due during a big broadcast waits about that long for the next batch."""
     if send_rate_limit <= 0:
         return BATCH
-    return int(min(BATCH, max(2 * WORKERS, send_rate_limit)))
+    return int(min(BATCH, max(2 * WORKERS, send_rate_limit / 2)))
 
 
 def schedule(app: EventBotApp) -> None:
@@ -139,14 +143,18 @@ async def dispatch_due(
         queue: asyncio.Queue[int] = asyncio.Queue()
         for message_id in ids:
             queue.put_nowait(message_id)
-        await asyncio.gather(*(_worker(bot, deps, queue, stats) for _ in range(WORKERS)))
+        deadline = time.monotonic() + BATCH_SECONDS
+        await asyncio.gather(*(_worker(bot, deps, queue, stats, deadline) for _ in range(WORKERS)))
         await broadcast_status.refresh(bot, deps, settle=False)
     await broadcast_status.refresh(bot, deps, settle=True)
     return stats
 
 
-async def _worker(bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: DispatchStats) -> None:
-    while not queue.empty():
+async def _worker(
+    bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: DispatchStats, deadline: float
+) -> None:
+    # rows left in the queue at the deadline were never claimed: still pending, taken next time
+    while not queue.empty() and time.monotonic() < deadline:
         message_id = queue.get_nowait()
         now = deps.clock.now()
         async with deps.db.write() as session:
