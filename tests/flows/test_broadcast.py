@@ -210,6 +210,22 @@ async def test_blocked_users_are_reported_and_not_retried(
     assert statuses[chats[0]] == statuses[chats[1]] == (DeliveryStatus.SKIPPED, 1)
 
 
+async def test_flood_control_is_waited_out_and_nobody_gets_it_twice(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    boss = await manager_with_event(emulator, clock, capacity=10)
+    event_id = await event_id_of(sessions)
+    chats = await seat(sessions, emulator, event_id, 6)
+    await open_preview(emulator, boss, event_id)
+    sends_before = emulator.calls["sendMessage"]
+    emulator.inject_fault("sendMessage", status=429, retry_after=1, times=3)
+    boss.press("📣 Send to 6 people")
+    await boss.expect("Jazz night: sent to 6 of 6 people.")
+    await asyncio.sleep(1)
+    assert received(emulator, chats) == Counter({chat: 1 for chat in chats})
+    assert emulator.calls["sendMessage"] - sends_before == 6 + 3  # the refused ones, again
+
+
 async def test_progress_is_edited_every_few_seconds_and_only_when_it_changes(
     start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
