@@ -2,7 +2,7 @@
 
 The rows are the truth; jobs only wake the dispatcher. Each kind of row has a renderer here
 that words it at send time (a reminder reads its event then, so edits are honoured).
-Reminders and notices are claimed before broadcasts, in batches of about a second of sending,
+Reminders and notices are claimed before broadcasts, in batches that end after half a second,
 so a big broadcast never holds them up for long; what the outbox sends to one chat is paced
 to one message a second (``SendLimiter.chats``); broadcasts' status messages are kept up to
 date between batches (``bot.broadcast_status``)."""

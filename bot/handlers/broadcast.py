@@ -101,6 +101,10 @@ async def message_attendees(update: Update, context: BotContext) -> None:
     button = await pressed(update, ManagerCard)
     if button is None:
         return
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE:  # forms read answers in private chats only
+        await answer(update, ui_broadcast.private_chat_only(), alert=True)
+        return
     async with deps(context).db.read() as session:
         audience = await broadcasts.audience(session, event_id=button.event_id)
     if audience.recipients == 0:

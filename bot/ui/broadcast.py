@@ -35,6 +35,11 @@ def nobody_registered(title: str) -> str:
     )
 
 
+def private_chat_only() -> str:
+    """*Message attendees* pressed outside the manager's private chat with the bot."""
+    return _("Messages to attendees are written in your private chat with me.")
+
+
 def message(title: str, text: str) -> str:
     """What each attendee gets: a heading naming the event, then the manager's text."""
     return _("📣 <b>{title}</b>: a message from the organiser\n\n{text}").format(

@@ -188,6 +188,13 @@ async def test_an_event_nobody_registered_for_says_so(
     await boss.expect("Nobody is registered for Jazz night yet, so there is nobody to message.")
     assert await count(sessions, FormState) == 0
     await boss.ask("/me", "Role: Manager")  # no form was opened: commands work as before
+    # in a group, where forms can't read answers, the manager is pointed to the private chat
+    emulator.add_group(-500, "Fans")
+    in_group = emulator.post_as_bot(-500, "Jazz night")
+    data = ManagerCard(event_id, ManageAction.MESSAGE).pack()
+    answer = await boss.answer_to(emulator.press(boss.user_id, in_group, data))
+    assert answer["text"] == ui_broadcast.private_chat_only() and answer["show_alert"]
+    assert await count(sessions, FormState) == 0
 
 
 async def test_blocked_users_are_reported_and_not_retried(
