@@ -17,6 +17,7 @@ from bot.context import BotContext, Deps, EventBotApp
 from bot.forms import wiring as forms
 from bot.handlers import (
     auth,
+    broadcast,
     chart,
     checkin,
     errors,
@@ -118,6 +119,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     export.register(app)
     chart.register(app)
     checkin.register(app)
+    broadcast.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     return app

@@ -28,6 +28,8 @@ class Deps:
     passwords: PasswordHasher
     # one outbox dispatch at a time per process (claims stay safe across processes regardless)
     dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # what each broadcast's status message shows now (bot.broadcast_status edits on change only)
+    broadcast_status: dict[int, str] = field(default_factory=dict)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

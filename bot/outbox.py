@@ -1,13 +1,19 @@
-"""Delivery of the outbox on the PTB JobQueue: reminders, notices, and whatever comes next.
+"""Delivery of the outbox on the PTB JobQueue: reminders, notices and broadcasts.
 
 The rows are the truth; jobs only wake the dispatcher. Each kind of row has a renderer here
-that words it at send time (a reminder reads its event then, so edits are honoured)."""
+that words it at send time (a reminder reads its event then, so edits are honoured).
+Reminders and notices are claimed before broadcasts, in batches that end after half a second,
+so a big broadcast never holds them up for long; what the outbox sends to one chat is paced
+to one message a second (``SendLimiter.chats``); broadcasts' status messages are kept up to
+date between batches (``bot.broadcast_status``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,16 +22,21 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import JobQueue
 
-from bot import ui
+from bot import broadcast_status, ui
 from bot.context import BotContext, Deps, EventBotApp
 from bot.services import outbox, reminders
 from bot.services.outbox import Delivery
+from bot.transport.send_limiter import ChatPacer, SendLimiter
+from bot.ui import broadcast as ui_broadcast
 
 log = logging.getLogger(__name__)
 
 POLL_JOB = "outbox:poll"
 WAKE_JOB = "outbox:wake"
 BATCH = 200
+# a batch stops taking rows after this long: what fell due meanwhile (a reminder amid a big
+# broadcast) goes first in the next one, however slowly Telegram or the machine is going
+BATCH_SECONDS = 0.5
 WORKERS = 8
 MAX_RETRY_AFTER_WAITS = 3
 
@@ -39,6 +50,16 @@ class DispatchStats:
     retried: int = 0
     skipped: int = 0
     failed: int = 0
+    # rows put back for a retry: not tried again in the same run
+    requeued: set[int] = field(default_factory=set)
+
+
+def batch_size(send_rate_limit: float) -> int:
+    """Rows per batch: half a second of sending at the configured rate, so a reminder that
+    falls due during a big broadcast waits about that long for the next batch."""
+    if send_rate_limit <= 0:
+        return BATCH
+    return int(min(BATCH, max(2 * WORKERS, send_rate_limit / 2)))
 
 
 def schedule(app: EventBotApp) -> None:
@@ -66,7 +87,8 @@ def wake_dispatcher(job_queue: JobQueue[Any] | None) -> None:
 async def dispatch_job(context: BotContext) -> None:
     """JobQueue callback: send what is due, then sleep until the next reminder falls due."""
     async with context.deps.dispatch_lock:
-        await dispatch_due(context.bot, context.deps)
+        app = context.application
+        await dispatch_due(context.bot, context.deps, keep_going=lambda: app.running)
         await _wake_at_next_due(context)
 
 
@@ -90,8 +112,14 @@ async def _wake_at_next_due(context: BotContext) -> None:
         job_queue.run_once(dispatch_job, when=timedelta(seconds=delay), name=WAKE_JOB)
 
 
-async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
-    """Claim and send every outbox row due now; each row is claimed by exactly one worker."""
+async def dispatch_due(
+    bot: Bot, deps: Deps, *, keep_going: Callable[[], bool] = lambda: True
+) -> DispatchStats:
+    """Claim and send every outbox row due now; each row is claimed by exactly one worker.
+
+    Between batches ``keep_going()`` is asked (False once the application is stopping): a
+    shutdown waits for one batch, not for a whole broadcast; the rest is sent after a restart.
+    """
     stats = DispatchStats()
     now = deps.clock.now()
     async with deps.db.write() as session:
@@ -101,21 +129,32 @@ async def dispatch_due(bot: Bot, deps: Deps) -> DispatchStats:
         log.info("%d outbox messages expired (reminders of started events, stale notices)", expired)
     if superseded:
         log.info("%d late reminders skipped: a closer one of the same booking is due", superseded)
-    tried: set[int] = set()
+    await broadcast_status.refresh(bot, deps, settle=False)  # new broadcasts: first status
+    batch = batch_size(deps.settings.send_rate_limit)
     while True:
         async with deps.db.read() as session:
-            ids = await outbox.due_ids(session, now=now, limit=BATCH, exclude=tried)
-        if not ids:
-            return stats
-        tried.update(ids)
+            # "now" moves on: what falls due during a long run (a reminder amid a broadcast)
+            # is taken in the next batch, ahead of the broadcast's rows
+            ids = await outbox.due_ids(
+                session, now=deps.clock.now(), limit=batch, exclude=stats.requeued
+            )
+        if not ids or not keep_going():
+            break
         queue: asyncio.Queue[int] = asyncio.Queue()
         for message_id in ids:
             queue.put_nowait(message_id)
-        await asyncio.gather(*(_worker(bot, deps, queue, stats) for _ in range(WORKERS)))
+        deadline = time.monotonic() + BATCH_SECONDS
+        await asyncio.gather(*(_worker(bot, deps, queue, stats, deadline) for _ in range(WORKERS)))
+        await broadcast_status.refresh(bot, deps, settle=False)
+    await broadcast_status.refresh(bot, deps, settle=True)
+    return stats
 
 
-async def _worker(bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: DispatchStats) -> None:
-    while not queue.empty():
+async def _worker(
+    bot: Bot, deps: Deps, queue: asyncio.Queue[int], stats: DispatchStats, deadline: float
+) -> None:
+    # rows left in the queue at the deadline were never claimed: still pending, taken next time
+    while not queue.empty() and time.monotonic() < deadline:
         message_id = queue.get_nowait()
         now = deps.clock.now()
         async with deps.db.write() as session:
@@ -131,6 +170,8 @@ def render(delivery: Delivery, tz: ZoneInfo, *, now: datetime) -> str:
         return ui.reminders.reminder(
             info.title, info.location, info.starts_at, info.offset, tz, now=now
         )
+    if delivery.broadcast is not None:
+        return ui_broadcast.message(delivery.broadcast.title, delivery.broadcast.text)
     return ui.reminders.notice(
         str(delivery.payload.get("notice")), delivery.payload.get("params", {}), tz
     )
@@ -138,9 +179,14 @@ def render(delivery: Delivery, tz: ZoneInfo, *, now: datetime) -> str:
 
 async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStats) -> None:
     text = ui.limits.fit(render(delivery, deps.settings.tz, now=deps.clock.now()))
+    pacer = _chat_pacer(bot)
     for _ in range(MAX_RETRY_AFTER_WAITS + 1):
         try:
-            await bot.send_message(delivery.chat_id, text)
+            await pacer.wait_turn(delivery.chat_id)
+            try:
+                await bot.send_message(delivery.chat_id, text)
+            finally:
+                pacer.sent(delivery.chat_id)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -186,5 +232,15 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
         requeued = await outbox.release_for_retry(session, message_id=delivery.message_id)
     if requeued:
         stats.retried += 1
+        stats.requeued.add(delivery.message_id)
     else:
         stats.failed += 1
+
+
+_UNPACED = ChatPacer(interval=0.0)
+
+
+def _chat_pacer(bot: Bot) -> ChatPacer:
+    """The bot's per-chat pace (none without EventBot's SendLimiter)."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return limiter.chats if isinstance(limiter, SendLimiter) else _UNPACED

@@ -13,6 +13,8 @@ from bot.ui.callbacks import (
     MAX_PAGE,
     AttendeePicker,
     Attendees,
+    BroadcastAction,
+    BroadcastConfirm,
     Callback,
     CardAction,
     CheckInList,
@@ -54,6 +56,7 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     ManagePicker: st.builds(ManagePicker, PAGES),
     ManagePast: st.builds(ManagePast, PAGES),
     EditField: st.builds(EditField, IDS, st.sampled_from(EventField)),
+    BroadcastConfirm: st.builds(BroadcastConfirm, st.sampled_from(BroadcastAction)),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -82,4 +85,5 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     ManagePicker: [ManagePicker(0), ManagePicker(1), ManagePicker(MAX_PAGE)],
     ManagePast: [ManagePast(0), ManagePast(1), ManagePast(MAX_PAGE)],
     EditField: [EditField(event_id, f) for f in EventField for event_id in (1, MAX_ID)],
+    BroadcastConfirm: [BroadcastConfirm(action) for action in BroadcastAction],
 }

@@ -44,6 +44,9 @@ class Problem(StrEnum):
     START_IN_THE_PAST = "start_in_the_past"
     START_TOO_FAR = "start_too_far"  # years
     CAPACITY_BELOW_REGISTERED = "capacity_below_registered"  # registered (seats taken)
+    MESSAGE_EMPTY = "message_empty"
+    MESSAGE_TOO_LONG = "message_too_long"  # limit, length (UTF-16 units, as Telegram counts)
+    MESSAGE_UNPRINTABLE = "message_unprintable"  # codepoint
 
 
 class InvalidInput(DomainError):
@@ -117,3 +120,7 @@ class NotWaiting(DomainError):
 
 class AlreadyWaiting(DomainError):
     """The user is already on this event's waitlist."""
+
+
+class NobodyRegistered(DomainError):
+    """A broadcast needs at least one person registered for the event."""

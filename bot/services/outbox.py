@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services import sessions
 from bot.services.reminders import ReminderInfo
 from db.models import (
+    Broadcast,
     DeliveryStatus,
     Event,
     OutboxKind,
@@ -29,6 +30,10 @@ from db.models import (
 
 MAX_ATTEMPTS = 5
 NOTICE_LIFETIME = timedelta(days=1)
+# kinds that go to whoever holds the registration, in a chat still logged into their account
+PERSONAL = frozenset({OutboxKind.REMINDER, OutboxKind.BROADCAST})
+# reminders and notices are claimed before broadcasts: a big broadcast never delays them
+_BULK_LAST = case((OutboxMessage.kind == OutboxKind.BROADCAST, 1), else_=0)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,16 @@ class Delivery:
     chat_id: int
     payload: Mapping[str, Any] = field(default_factory=dict)
     reminder: ReminderInfo | None = None
+    broadcast: BroadcastInfo | None = None
+
+
+@dataclass(frozen=True)
+class BroadcastInfo:
+    """A manager's message to an event's attendees, as one recipient gets it."""
+
+    broadcast_id: int
+    title: str
+    text: str
 
 
 async def add_notices(
@@ -101,11 +116,12 @@ async def expire_started(session: AsyncSession, *, now: datetime) -> int:
 async def due_ids(
     session: AsyncSession, *, now: datetime, limit: int, exclude: Collection[int] = ()
 ) -> list[int]:
-    """Ids of pending rows due at ``now``, oldest first."""
+    """Ids of pending rows due at ``now``: reminders and notices first, then broadcasts;
+    oldest first within each."""
     query = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == DeliveryStatus.PENDING, OutboxMessage.due_at <= now)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .order_by(_BULK_LAST, OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
     if exclude:
@@ -138,17 +154,23 @@ async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Del
     chat_id: int | None = row.chat_id
     blocked = row.notice_blocked
     reminder = None
-    if row.kind is OutboxKind.REMINDER:
-        if row.starts_at is None or row.starts_at <= now:
-            await _set_status(session, message_id, DeliveryStatus.EXPIRED, sent_at=None)
-            return None
-        # a reminder is personal: it goes only to a chat still logged into the account
+    broadcast = None
+    if row.kind is OutboxKind.REMINDER and (row.starts_at is None or row.starts_at <= now):
+        await _set_status(session, message_id, DeliveryStatus.EXPIRED, sent_at=None)
+        return None
+    if row.kind in PERSONAL:
+        # personal: it goes only to a chat still logged into the registration's account
         chat_id, blocked = row.target_chat, row.target_blocked
         if chat_id is None:  # logged out there: the account's latest login elsewhere, if any
             chat_id = await sessions.chat_for(
                 session, user_id=row.user_id, preferred_chat_id=row.chat_id, now=now
             )
             blocked = await _blocked_at(session, chat_id)
+    if row.kind is OutboxKind.BROADCAST:
+        broadcast = BroadcastInfo(
+            broadcast_id=row.broadcast_id, title=row.title or "", text=row.broadcast_text or ""
+        )
+    elif row.kind is OutboxKind.REMINDER:
         reminder = ReminderInfo(
             offset=timedelta(seconds=row.offset_seconds or 0),
             event_id=row.event_id,
@@ -165,6 +187,7 @@ async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Del
         chat_id=chat_id,
         payload=row.payload or {},
         reminder=reminder,
+        broadcast=broadcast,
     )
 
 
@@ -193,6 +216,8 @@ _CLAIMED = (
         OutboxMessage.chat_id,
         OutboxMessage.payload,
         OutboxMessage.offset_seconds,
+        OutboxMessage.broadcast_id,
+        Broadcast.text.label("broadcast_text"),
         Event.id.label("event_id"),
         Event.title,
         Event.location,
@@ -212,6 +237,7 @@ _CLAIMED = (
     .select_from(OutboxMessage)
     .outerjoin(Registration, Registration.id == OutboxMessage.registration_id)
     .outerjoin(Event, Event.id == Registration.event_id)
+    .outerjoin(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
     .where(OutboxMessage.id == bindparam("message_id"))
 )
 

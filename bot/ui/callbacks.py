@@ -23,6 +23,7 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``ManagePicker``  | ``mgl:PAGE``                  |
 | ``ManagePast``    | ``mgp:PAGE``                  |
 | ``EditField``     | ``edf:ID:FIELD`` (title, desc, start, loc, cap) |
+| ``BroadcastConfirm`` | ``bc:send``, ``bc:cancel`` (under a message to attendees) |
 """
 
 from __future__ import annotations
@@ -489,3 +490,26 @@ class EditField(Callback, prefix="edf"):
             return None
         event_id, field = _event_id(fields[0]), _member(EventField, fields[1])
         return None if event_id is None or field is None else cls(event_id, field)
+
+
+class BroadcastAction(StrEnum):
+    """The two buttons under a broadcast's preview."""
+
+    SEND = "send"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class BroadcastConfirm(Callback, prefix="bc"):
+    """*📣 Send to 37 people* / *✖ Cancel* under the preview of a message to attendees
+    (``bc:send``, ``bc:cancel``); the open form holds which event and what text."""
+
+    action: BroadcastAction
+
+    def _fields(self) -> Sequence[str]:
+        return (self.action.value,)
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        action = _member(BroadcastAction, fields[0]) if len(fields) == 1 else None
+        return None if action is None else cls(action)

@@ -112,6 +112,15 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "{count} people are registered, so the capacity can't be less than {count}.",
         p["registered"],
     ).format(count=p["registered"]),
+    Problem.MESSAGE_EMPTY: lambda p: _("The message can't be empty."),
+    Problem.MESSAGE_TOO_LONG: lambda p: _(
+        "The message is {length} characters long; one Telegram message holds {limit} with "
+        "the heading I add (some emoji count as two). Please shorten it."
+    ).format(length=number(p["length"]), limit=number(p["limit"])),
+    Problem.MESSAGE_UNPRINTABLE: lambda p: _(
+        "The message contains an invisible or control character ({char}); please type it "
+        "without it."
+    ).format(char=codepoint(p)),
 }
 
 
@@ -138,6 +147,9 @@ ERROR_TEXTS: dict[type[errors.DomainError], Callable[[], str]] = {
     ),
     errors.NotWaiting: lambda: _("You're not on the waitlist for this event."),
     errors.AlreadyWaiting: lambda: _("You're already on the waitlist for this event."),
+    errors.NobodyRegistered: lambda: _(
+        "Nobody is registered for this event yet, so there is nobody to message."
+    ),
 }
 
 

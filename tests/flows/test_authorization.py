@@ -25,6 +25,7 @@ from bot.emulator import BotAPIEmulator
 from bot.ui.callbacks import (
     AttendeePicker,
     Attendees,
+    BroadcastConfirm,
     Callback,
     CheckInList,
     EditField,
@@ -145,7 +146,13 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
     assert all(served.values()), served  # every button handler serves a kind of bot.ui.callbacks
     guarded_patterns = {p for p, kinds in served.items() if kinds - PUBLIC_CALLBACKS}
     guarded_kinds = set().union(*served.values()) - PUBLIC_CALLBACKS
-    assert {NewEventConfirm, AttendeePicker, Attendees, CheckInList} <= guarded_kinds
+    assert {
+        NewEventConfirm,
+        AttendeePicker,
+        Attendees,
+        CheckInList,
+        BroadcastConfirm,
+    } <= guarded_kinds
     assert {ManagerCard, ManagePicker, ManagePast, EditField} <= guarded_kinds
     before = await row_counts(sessions)
 
