@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     telegram_timeout: float = Field(default=10.0, gt=0, le=300)
     database_busy_timeout: float = Field(default=5.0, ge=0, le=300)
     log_level: str = "INFO"
+    # how often event posts are re-drawn, and the least time between two edits of one post
+    post_refresh_seconds: float = Field(default=3.0, gt=0, le=3600)
 
     @field_validator("bot_token", "manager_invite_code", mode="before")
     @classmethod

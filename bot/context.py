@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.post_memory import PostMemory
 from bot.services.passwords import PasswordHasher
 from db.session import Database
 
@@ -28,6 +29,8 @@ class Deps:
     passwords: PasswordHasher
     # one outbox dispatch at a time per process (claims stay safe across processes regardless)
     dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # what the posts this process drew show now (bot.post_refresh)
+    posts: PostMemory = field(default_factory=PostMemory)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -24,6 +24,7 @@ from bot.ui.callbacks import (
     MyEvents,
     NewEventConfirm,
     PastEvents,
+    PostTo,
     RoleChoice,
     Start,
     StartAction,
@@ -45,6 +46,7 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     EndOtherSessions: st.just(EndOtherSessions()),
     PastEvents: st.builds(PastEvents, PAGES),
     ManagerCard: st.builds(ManagerCard, IDS, st.sampled_from(ManageAction)),
+    PostTo: st.builds(PostTo, IDS, st.integers(-(10**16) + 1, -1)),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -64,4 +66,5 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     EndOtherSessions: [EndOtherSessions()],
     PastEvents: [PastEvents(0), PastEvents(1), PastEvents(MAX_PAGE)],
     ManagerCard: [ManagerCard(event_id, a) for a in ManageAction for event_id in (1, MAX_ID)],
+    PostTo: [PostTo(1, -1), PostTo(2, -1001234567890), PostTo(MAX_ID, -(10**16) + 1)],
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -16,17 +17,30 @@ from telegram.ext import (
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
+from bot.handlers import share
 from bot.handlers.common import answer, chat_id_of, deps, say
 from bot.handlers.visit import account
 from bot.services import outbox
 
 log = logging.getLogger(__name__)
 
+# /start <payload> from a deep link: the payload's prefix names what it opens; the handler
+# gets the rest (whatever a link carries is untrusted: each validates its own part)
+DeepLink = Callable[[Update, BotContext, str], Awaitable[None]]
+DEEP_LINKS: dict[str, DeepLink] = {
+    "ev_": share.open_event,
+}
+
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user with buttons for their next step."""
     async with deps(context).db.write() as session:
         await outbox.unblock_chat(session, chat_id=chat_id_of(update))
+    payload = context.args[0] if context.args else ""
+    for prefix, open_link in DEEP_LINKS.items():
+        if payload.startswith(prefix):
+            await open_link(update, context, payload[len(prefix) :])
+            return
     user = await account(update, context)
     await say(update, ui.common.welcome(user), ui.common.welcome_keyboard(user))
 

@@ -100,3 +100,30 @@ class AlreadyRegistered(DomainError):
 
 class NotRegistered(DomainError):
     """The user holds no seat at this event."""
+
+
+# ---- posts and roles (promote/demote) ----
+
+
+class EventNotPostable(DomainError):
+    """The event was cancelled or has started: there is nothing to invite people to."""
+
+
+class ChatUnavailable(DomainError):
+    """The bot is no longer in that group or channel."""
+
+
+class AccountNotFound(DomainError):
+    """No account uses that email (only managers, who may see accounts, are told)."""
+
+
+class AlreadyHasRole(DomainError):
+    """The account already has the role asked for."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(role)
+        self.role = role
+
+
+class LastManager(DomainError):
+    """Demoting this account would leave no manager."""

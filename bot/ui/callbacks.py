@@ -19,6 +19,7 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``EndOtherSessions`` | ``ses:others``             |
 | ``PastEvents``    | ``atp:PAGE``                  |
 | ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card and its buttons) |
+| ``PostTo``        | ``pt:ID:CHAT`` (post event ID in group/channel CHAT, a negative id) |
 """
 
 from __future__ import annotations
@@ -398,3 +399,33 @@ class ManagerCard(Callback, prefix="mc"):
                 return None
             action = found
         return None if event_id is None else cls(event_id, action)
+
+
+# the Bot API's group and channel ids are negative (supergroups and channels: -100...)
+_MAX_CHAT_DIGITS = 16
+
+
+def _group_chat_id(text: str) -> int | None:
+    """A group or channel id: ``-`` and 1..16 ASCII digits, not zero."""
+    if not text.startswith("-"):
+        return None
+    value = _number(text[1:], digits=_MAX_CHAT_DIGITS, low=1, high=10**_MAX_CHAT_DIGITS - 1)
+    return None if value is None else -value
+
+
+@dataclass(frozen=True)
+class PostTo(Callback, prefix="pt"):
+    """Post an event's live card in one of the groups or channels the bot is in."""
+
+    event_id: int
+    chat_id: int
+
+    def _fields(self) -> Sequence[str]:
+        return (str(self.event_id), str(self.chat_id))
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        if len(fields) != 2:
+            return None
+        event_id, chat_id = _event_id(fields[0]), _group_chat_id(fields[1])
+        return None if event_id is None or chat_id is None else cls(event_id, chat_id)

@@ -11,7 +11,7 @@ PUBLIC = (
     "events", "myevents", "signup", "login", "logout", "me", "sessions", "password", "help",
     "cancel",
 )  # fmt: skip
-MANAGER = ("newevent", "attendees")
+MANAGER = ("newevent", "attendees", "post", "promote", "demote")
 
 
 def _descriptions() -> dict[str, str]:
@@ -28,6 +28,9 @@ def _descriptions() -> dict[str, str]:
         "cancel": _("Stop what you're doing"),
         "newevent": _("Create an event"),
         "attendees": _("See who is coming"),
+        "post": _("Post an event in a group or channel"),
+        "promote": _("Make an account a manager"),
+        "demote": _("Make a manager a customer"),
     }
 
 
