@@ -74,7 +74,12 @@ async def _render_card(
         update,
         ui.events.event_card(event, tz, user=user, registered=registered, started=started),
         ui.events.event_card_keyboard(
-            event, user=user, registered=registered, started=started, origin=origin
+            event,
+            user=user,
+            registered=registered,
+            started=started,
+            origin=origin,
+            share_as=context.bot.username,
         ),
     )
 

@@ -25,6 +25,7 @@ from bot.ui.fmt import all_of, duration, short_when, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard, keyboard_or_none, pager
 from bot.ui.limits import MY_EVENTS_BUTTONS, clip
+from bot.ui.posts import share_button
 from db.models import Event, Role
 
 
@@ -122,9 +123,11 @@ def event_card_keyboard(
     registered: bool,
     started: bool,
     origin: EventCard | None = None,
+    share_as: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """Register / Cancel for customers, Attendees for managers, and a way back to where the
-    card was opened from (``origin``: the press that opened it)."""
+    """Register / Cancel for customers, Attendees for managers, 🔗 Share (the event's deep
+    link, given the bot's username ``share_as``), and a way back to where the card was opened
+    from (``origin``: the press that opened it)."""
     card = (origin or EventCard(event.id)).with_action(CardAction.OPEN)
     rows: list[Row] = []
     match offer(event, user=user, registered=registered, started=started):
@@ -136,6 +139,8 @@ def event_card_keyboard(
             )
     if user is not None and user.role is Role.MANAGER:
         rows.append([button(_("👥 Attendees"), Attendees(event.id))])
+    if share_as is not None:
+        rows.append([share_button(share_as, event.id, event.title)])
     if card.from_mine:
         rows.append([button(_("« My events"), MyEvents())])
     else:
