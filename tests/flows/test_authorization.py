@@ -31,6 +31,7 @@ from bot.ui.callbacks import (
     EventList,
     MyEvents,
     NewEventConfirm,
+    PostTo,
     RoleChoice,
     Start,
 )
@@ -133,12 +134,12 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
     stranger_listing = await stranger.ask("/events", "Upcoming events")
     commands, patterns = registered(bot)
     guarded_commands = commands - PUBLIC_COMMANDS
-    assert {"newevent", "attendees"} <= guarded_commands
+    assert {"newevent", "attendees", "post", "promote", "demote"} <= guarded_commands
     served = {p: kinds_served_by(p) for p in patterns if p is not None}
     assert all(served.values()), served  # every button handler serves a kind of bot.ui.callbacks
     guarded_patterns = {p for p, kinds in served.items() if kinds - PUBLIC_CALLBACKS}
     guarded_kinds = set().union(*served.values()) - PUBLIC_CALLBACKS
-    assert {NewEventConfirm, AttendeePicker, Attendees} <= guarded_kinds
+    assert {NewEventConfirm, AttendeePicker, Attendees, PostTo} <= guarded_kinds
     before = await row_counts(sessions)
 
     for person, message in [(customer, listing), (stranger, stranger_listing)]:
