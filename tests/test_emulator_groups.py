@@ -44,7 +44,7 @@ async def test_adding_and_removing_the_bot_sends_my_chat_member_and_403s_after(
     assert sent["ok"]
     emulator.remove_bot_from_chat(GROUP, by=USER)
     updates = await get_updates(emulator, allowed_updates=["my_chat_member"])
-    changes = [Update.de_json(u, None).my_chat_member for u in updates]  # type: ignore[arg-type]
+    changes = [Update.de_json(u, None).my_chat_member for u in updates]
     assert [type(c.new_chat_member) for c in changes if c] == [ChatMemberMember, ChatMemberBanned]
     refused = await call(emulator, "sendMessage", chat_id=GROUP, text="hello again")
     assert (refused["error_code"], refused["description"]) == (
@@ -64,7 +64,7 @@ async def test_channels_take_bots_as_administrators_only(emulator: BotAPIEmulato
         emulator.add_bot_to_chat(-100600, "News", by=USER, kind="channel")
     emulator.add_bot_to_chat(-100600, "News", by=USER, kind="channel", admin=True)
     updates = await get_updates(emulator, allowed_updates=["my_chat_member"])
-    change = Update.de_json(updates[-1], None).my_chat_member  # type: ignore[arg-type]
+    change = Update.de_json(updates[-1], None).my_chat_member
     assert change is not None and isinstance(change.new_chat_member, ChatMemberAdministrator)
     assert (await call(emulator, "sendMessage", chat_id=-100600, text="news"))["ok"]
     emulator.bot_status[-100600] = "member"
