@@ -28,6 +28,15 @@ log = logging.getLogger(__name__)
 REFRESH_JOB = "posts:refresh"
 BATCH = 100
 GONE = ("message to edit not found", "message_id_invalid", "chat not found")
+# Telegram's 400s meaning the bot may not post in a chat (a 403 always means so)
+CANT_POST = ("chat not found", "need administrator rights", "not enough rights")
+
+
+def cant_post(error: TelegramError) -> bool:
+    """Whether ``error`` says the bot can't post in the chat (removed, or without rights)."""
+    if isinstance(error, Forbidden):
+        return True
+    return isinstance(error, BadRequest) and any(r in str(error).lower() for r in CANT_POST)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from bot.handlers.common import (
     user_id_of,
 )
 from bot.handlers.visit import requires
-from bot.post_refresh import draw
+from bot.post_refresh import cant_post, draw
 from bot.services import posts
 from bot.ui import posts as post_ui
 from bot.ui.callbacks import MAX_ID, ManageAction, ManagerCard, PostTo
@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 PICKER_EVENTS = 20
-# Telegram's answers meaning the bot can't post in the chat any more
-CANT_POST = ("chat not found", "need administrator rights", "not enough rights")
 
 
 class Outcome(enum.Enum):
@@ -65,7 +63,7 @@ async def publish(context: BotContext, *, event_id: int, chat_id: int) -> Outcom
     try:
         message = await context.bot.send_message(chat_id, drawing.text, reply_markup=drawing.markup)
     except (Forbidden, BadRequest) as exc:
-        if isinstance(exc, BadRequest) and not any(r in str(exc).lower() for r in CANT_POST):
+        if not cant_post(exc):
             raise
         log.info("can't post in chat %s any more: %s", chat_id, exc)
         async with app_deps.db.write() as session:

@@ -117,12 +117,12 @@ class AccountNotFound(DomainError):
     """No account uses that email (only managers, who may see accounts, are told)."""
 
 
-class AlreadyHasRole(DomainError):
-    """The account already has the role asked for."""
+class AlreadyManager(DomainError):
+    """/promote of an account that is a manager already."""
 
-    def __init__(self, role: str) -> None:
-        super().__init__(role)
-        self.role = role
+
+class AlreadyCustomer(DomainError):
+    """/demote of an account that is a customer already."""
 
 
 class LastManager(DomainError):

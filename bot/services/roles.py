@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import clean_email, find_by_email
-from bot.services.errors import AccountNotFound, AlreadyHasRole, LastManager
+from bot.services.errors import AccountNotFound, AlreadyCustomer, AlreadyManager, LastManager
 from db.models import Role, TelegramAccount, User
 
 
@@ -29,7 +29,8 @@ async def change_role(
 ) -> RoleChange:
     """Give the account with ``email`` the ``role``.
 
-    Raises InvalidInput for a malformed email, AccountNotFound, AlreadyHasRole, and
+    Raises InvalidInput for a malformed email, AccountNotFound, AlreadyManager or
+    AlreadyCustomer, and
     LastManager when the account is the only manager left: the demotion is a guarded UPDATE
     that counts the managers in the same statement, so it never leaves none.
     """
@@ -37,7 +38,7 @@ async def change_role(
     if user is None:
         raise AccountNotFound()
     if user.role is role:
-        raise AlreadyHasRole(role.value)
+        raise AlreadyManager() if role is Role.MANAGER else AlreadyCustomer()
     statement = update(User).where(User.id == user.id, User.role == user.role)
     if role is not Role.MANAGER:
         managers = (

@@ -134,10 +134,6 @@ def error_text(error: Exception) -> str:
     """A domain error as the user reads it; anything else is an apology."""
     if isinstance(error, InvalidInput):
         return problem_text(error)
-    if isinstance(error, errors.AlreadyHasRole):
-        if error.role == "manager":
-            return _("That account is already a manager.")
-        return _("That account is already a customer.")
     wording = ERROR_TEXTS.get(type(error)) if isinstance(error, errors.DomainError) else None
     return wording() if wording is not None else common.something_went_wrong()
 
@@ -152,6 +148,8 @@ ERROR_TEXTS.update(
             "I'm not in that group or channel any more. Add me again to post there."
         ),
         errors.AccountNotFound: lambda: _("No account uses that email."),
+        errors.AlreadyManager: lambda: _("That account is already a manager."),
+        errors.AlreadyCustomer: lambda: _("That account is already a customer."),
         errors.LastManager: lambda: _(
             "You're the last manager: make someone else a manager first (/promote), "
             "so that somebody can still run the events."

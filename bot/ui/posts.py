@@ -148,8 +148,8 @@ def pick_chat_keyboard(view: PostView, chats: Sequence[ChatInfo]) -> InlineKeybo
     """A button per group or channel the bot is in."""
     rows: list[Row] = []
     for chat in chats[:MAX_CHAT_BUTTONS]:
-        mark = "📢" if chat.type == "channel" else "👥"
-        rows.append([button(f"{mark} {clip(chat.title)}", PostTo(view.id, chat.chat_id))])
+        label = _("📢 {chat}") if chat.type == "channel" else _("👥 {chat}")
+        rows.append([button(label.format(chat=clip(chat.title)), PostTo(view.id, chat.chat_id))])
     return keyboard_or_none(rows)
 
 
