@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotContext, Deps, EventBotApp
 from bot.services import posts
@@ -34,7 +34,7 @@ CANT_POST = ("chat not found", "need administrator rights", "not enough rights")
 
 def cant_post(error: TelegramError) -> bool:
     """Whether ``error`` says the bot can't post in the chat (removed, or without rights)."""
-    if isinstance(error, Forbidden):
+    if isinstance(error, Forbidden | ChatMigrated):
         return True
     return isinstance(error, BadRequest) and any(r in str(error).lower() for r in CANT_POST)
 
@@ -119,7 +119,7 @@ async def refresh_posts(bot: Bot, deps: Deps) -> RefreshStats:
                 memory.paused_until = time.monotonic() + seconds
                 log.info("post refresh paused for %.0f s by flood control", seconds)
                 break
-            except Forbidden as exc:
+            except (Forbidden, ChatMigrated) as exc:  # removed, or the group became another
                 log.info("post %s: the bot can't edit in its chat any more: %s", post.id, exc)
                 gone.append(post)
                 continue

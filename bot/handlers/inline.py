@@ -50,18 +50,20 @@ async def inline_query(update: Update, context: BotContext) -> None:
         found, more = await posts.search_upcoming(
             conn, query=query.query, now=now(context), offset=offset, limit=RESULTS_PER_PAGE
         )
-    tz = deps(context).settings.tz
+    app_deps = deps(context)
     username = context.bot.username
-    results = [
-        InlineQueryResultArticle(
-            id=result_id(view.id, view.revision),
-            title=view.title,
-            description=post_ui.inline_description(view, tz),
-            input_message_content=InputTextMessageContent(post_ui.post_text(view, tz)),
-            reply_markup=post_ui.post_keyboard(view, username),
+    results = []
+    for view in found:
+        drawing = draw(view, app_deps, username)  # the same text and button a post has
+        results.append(
+            InlineQueryResultArticle(
+                id=result_id(view.id, view.revision),
+                title=view.title,
+                description=post_ui.inline_description(view, app_deps.settings.tz),
+                input_message_content=InputTextMessageContent(drawing.text),
+                reply_markup=drawing.markup,
+            )
         )
-        for view in found
-    ]
     await query.answer(
         results,
         cache_time=CACHE_SECONDS,

@@ -12,7 +12,7 @@ import enum
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext, EventBotApp
@@ -62,7 +62,7 @@ async def publish(context: BotContext, *, event_id: int, chat_id: int) -> Outcom
     drawing = draw(view, app_deps, context.bot.username)
     try:
         message = await context.bot.send_message(chat_id, drawing.text, reply_markup=drawing.markup)
-    except (Forbidden, BadRequest) as exc:
+    except (Forbidden, BadRequest, ChatMigrated) as exc:
         if not cant_post(exc):
             raise
         log.info("can't post in chat %s any more: %s", chat_id, exc)

@@ -143,7 +143,7 @@ async def record_membership(
         session.add(chat)
     chat.type, chat.title, chat.updated_at = chat_type, title[:255], now
     if member:
-        if added_by is not None or chat.left_at is not None:
+        if added_by is not None:
             chat.added_by = added_by
         chat.left_at = None
     elif chat.left_at is None:

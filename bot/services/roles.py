@@ -41,6 +41,10 @@ async def change_role(
         raise AlreadyManager() if role is Role.MANAGER else AlreadyCustomer()
     statement = update(User).where(User.id == user.id, User.role == user.role)
     if role is not Role.MANAGER:
+        # PostgreSQL: lock the managers' rows first, so two managers demoting each other at
+        # once queue here and the second counts one manager (a no-op on SQLite, whose writes
+        # are serialised anyway)
+        await session.execute(select(User.id).where(User.role == Role.MANAGER).with_for_update())
         managers = (
             select(func.count()).select_from(User).where(User.role == Role.MANAGER)
         ).scalar_subquery()
