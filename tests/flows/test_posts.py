@@ -285,3 +285,24 @@ async def test_customers_and_strangers_cannot_post_in_a_group(
     assert all("going" not in m.text for m in emulator.bot_messages(GROUP))
     async with sessions.begin() as session:
         assert await session.scalar(select(EventPost.id)) is None
+
+
+async def test_a_429_on_a_redraw_is_waited_out_and_the_post_is_edited_once(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    bot = await start_bot(post_refresh_seconds=QUIET.total_seconds())
+    boss = await manager_with_event(emulator, clock, capacity=10)
+    event = await event_id(sessions)
+    emulator.add_bot_to_chat(GROUP, "Jazz fans", by=boss.user_id)
+    await joined(sessions, GROUP)
+    boss.say(f"/post {event}", chat_id=GROUP)
+    post = await boss.expect("0/10 going", chat_id=GROUP)
+    await recorded(sessions, 1)
+    await register_customers(sessions, clock, event, range(1, 3))
+    emulator.inject_fault("editMessageText", status=429, retry_after=1)
+    calls = emulator.calls["editMessageText"]
+    clock.advance(QUIET)
+    stats = await refresh_now(bot.app)
+    assert stats.edited == 1 and "2/10 going" in post.text
+    assert emulator.calls["editMessageText"] == calls + 2  # the refused call, then the edit
+    assert edits_of(emulator, post) == 1
