@@ -19,7 +19,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotContext, Deps, EventBotApp
-from bot.services import posts
+from bot.services import chats, posts
 from bot.services.posts import PostView, StalePost
 from bot.ui import posts as post_ui
 
@@ -174,5 +174,5 @@ async def _save(deps: Deps, shown: list[tuple[StalePost, bool]], gone: list[Stal
             )
         for post in gone:
             if post.chat_id is not None:
-                await posts.mark_chat_left(session, chat_id=post.chat_id, now=now)
+                await chats.mark_chat_left(session, chat_id=post.chat_id, now=now)
             await posts.mark_gone(session, post_id=post.id, now=now)

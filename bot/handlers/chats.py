@@ -9,7 +9,7 @@ from telegram.ext import ChatMemberHandler
 
 from bot.context import BotContext, EventBotApp
 from bot.handlers.common import deps, now
-from bot.services import posts
+from bot.services import chats
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,11 @@ async def membership_changed(update: Update, context: BotContext) -> None:
     change = update.my_chat_member
     assert change is not None
     chat = change.chat
-    if chat.type not in posts.POST_CHAT_TYPES:
+    if chat.type not in chats.POST_CHAT_TYPES:
         return  # a private chat: someone blocked or unblocked the bot
     member = may_post(change.new_chat_member, chat.type)
     async with deps(context).db.write() as session:
-        await posts.record_membership(
+        await chats.record_membership(
             session,
             chat_id=chat.id,
             chat_type=chat.type,

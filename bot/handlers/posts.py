@@ -29,7 +29,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.visit import requires
 from bot.post_refresh import cant_post, draw
-from bot.services import posts
+from bot.services import chats, posts
 from bot.ui import posts as post_ui
 from bot.ui.callbacks import MAX_ID, ManageAction, ManagerCard, PostTo
 from db.models import Role
@@ -67,7 +67,7 @@ async def publish(context: BotContext, *, event_id: int, chat_id: int) -> Outcom
             raise
         log.info("can't post in chat %s any more: %s", chat_id, exc)
         async with app_deps.db.write() as session:
-            await posts.mark_chat_left(session, chat_id=chat_id, now=now(context))
+            await chats.mark_chat_left(session, chat_id=chat_id, now=now(context))
         return Outcome.CHAT_GONE
     async with app_deps.db.write() as session:
         post_id = await posts.record_post(
@@ -114,10 +114,10 @@ async def post_pressed(update: Update, context: BotContext) -> None:
 async def _pick_chat(update: Update, context: BotContext, event_id: int) -> None:
     async with deps(context).db.read() as session:
         view = await posts.postable_view(session, event_id=event_id, now=now(context))
-        chats = await posts.active_chats(session)
+        places = await chats.active_chats(session)
     await answer(update)
     await edit_or_say(
-        update, post_ui.pick_chat(view, chats), post_ui.pick_chat_keyboard(view, chats)
+        update, post_ui.pick_chat(view, places), post_ui.pick_chat_keyboard(view, places)
     )
 
 
@@ -129,7 +129,7 @@ async def post_to_chat(update: Update, context: BotContext) -> None:
     if button is None:
         return
     async with deps(context).db.read() as session:
-        chat = await posts.active_chat(session, chat_id=button.chat_id)
+        chat = await chats.active_chat(session, chat_id=button.chat_id)
         view = await posts.postable_view(session, event_id=button.event_id, now=now(context))
     outcome = await publish(context, event_id=button.event_id, chat_id=chat.chat_id)
     if outcome is Outcome.CHAT_GONE:
@@ -152,7 +152,7 @@ async def _post_here(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     async with deps(context).db.write() as session:  # a group from before chats were tracked
-        await posts.record_membership(
+        await chats.record_membership(
             session,
             chat_id=chat.id,
             chat_type=chat.type,

@@ -13,11 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.services.errors import ChatUnavailable, EventNotFound, EventNotPostable
-from db.models import BotChat, Event, EventPost, WaitlistEntry
-
-# the Bot API's chat types the bot can post in; a channel needs the bot as administrator
-POST_CHAT_TYPES = ("group", "supergroup", "channel")
+from bot.services.errors import EventNotFound, EventNotPostable
+from db.models import Event, EventPost, WaitlistEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +30,6 @@ class PostView:
     revision: int
     cancelled: bool
     waiting: int
-
-
-@dataclass(frozen=True, slots=True)
-class ChatInfo:
-    """A group or channel the bot is in."""
-
-    chat_id: int
-    type: str
-    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,70 +109,6 @@ async def search_upcoming(
     statement = statement.order_by(Event.starts_at, Event.id).offset(offset).limit(limit + 1)
     rows = (await conn.execute(statement)).all()
     return [_view(row) for row in rows[:limit]], len(rows) > limit
-
-
-# ---- chats ---------------------------------------------------------------------------------
-
-
-async def record_membership(
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    chat_type: str,
-    title: str,
-    added_by: int | None,
-    member: bool,
-    now: datetime,
-) -> None:
-    """Remember that the bot is (``member``) or is no longer in a group or channel."""
-    chat = await session.get(BotChat, chat_id)
-    if chat is None:
-        chat = BotChat(chat_id=chat_id, type=chat_type, title=title, updated_at=now)
-        session.add(chat)
-    chat.type, chat.title, chat.updated_at = chat_type, title[:255], now
-    if member:
-        if added_by is not None:
-            chat.added_by = added_by
-        chat.left_at = None
-    elif chat.left_at is None:
-        chat.left_at = now
-        await _posts_gone(session, chat_id=chat_id, now=now)
-
-
-async def mark_chat_left(session: AsyncSession, *, chat_id: int, now: datetime) -> None:
-    """Telegram answered that the bot is no longer in the chat: forget it and its posts."""
-    await session.execute(
-        update(BotChat)
-        .where(BotChat.chat_id == chat_id, BotChat.left_at.is_(None))
-        .values(left_at=now, updated_at=now)
-    )
-    await _posts_gone(session, chat_id=chat_id, now=now)
-
-
-async def _posts_gone(session: AsyncSession, *, chat_id: int, now: datetime) -> None:
-    await session.execute(
-        update(EventPost)
-        .where(EventPost.chat_id == chat_id, EventPost.gone_at.is_(None))
-        .values(gone_at=now)
-    )
-
-
-async def active_chats(session: AsyncSession) -> list[ChatInfo]:
-    """The groups and channels the bot is in now, by title."""
-    rows = await session.execute(
-        select(BotChat.chat_id, BotChat.type, BotChat.title)
-        .where(BotChat.left_at.is_(None), BotChat.type.in_(POST_CHAT_TYPES))
-        .order_by(BotChat.title, BotChat.chat_id)
-    )
-    return [ChatInfo(row.chat_id, row.type, row.title) for row in rows]
-
-
-async def active_chat(session: AsyncSession, *, chat_id: int) -> ChatInfo:
-    """A chat the bot is in, or raise ChatUnavailable."""
-    chat = await session.get(BotChat, chat_id)
-    if chat is None or chat.left_at is not None or chat.type not in POST_CHAT_TYPES:
-        raise ChatUnavailable()
-    return ChatInfo(chat.chat_id, chat.type, chat.title)
 
 
 # ---- posts ---------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.services.posts import ChatInfo, PostView
+from bot.services.chats import ChatInfo
+from bot.services.posts import PostView
 from bot.ui.callbacks import ManageAction, ManagerCard, PostTo
 from bot.ui.fmt import short_when, when
 from bot.ui.i18n import _, ngettext
