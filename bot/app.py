@@ -19,13 +19,17 @@ from bot.handlers import (
     auth,
     broadcast,
     chart,
+    chats,
     checkin,
     errors,
     events,
     export,
+    inline,
     login,
     manage,
     newevent,
+    posts,
+    roles,
     sessions,
     signup,
     start,
@@ -33,6 +37,7 @@ from bot.handlers import (
 from bot.menu import set_default_menu
 from bot.outbox import WORKERS as OUTBOX_WORKERS
 from bot.outbox import schedule as schedule_outbox
+from bot.post_refresh import schedule as schedule_post_refresh
 from bot.services import outbox
 from bot.services.passwords import PasswordHasher
 from bot.transport.aiohttp_request import AiohttpRequest
@@ -48,7 +53,13 @@ from db.session import Database
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.CHOSEN_INLINE_RESULT,
+    Update.MY_CHAT_MEMBER,
+]
 
 
 def build_application(settings: Settings, *, clock: Clock | None = None) -> EventBotApp:
@@ -120,6 +131,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     chart.register(app)
     checkin.register(app)
     broadcast.register(app)
+    posts.register(app)
+    inline.register(app)
+    chats.register(app)
+    roles.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     return app
@@ -223,6 +238,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await set_default_menu(app.bot)
     schedule_outbox(app)
     forms.schedule(app)
+    schedule_post_refresh(app)
     log.info("EventBot @%s is up", app.bot.username)
 
 

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # several replicas (PostgreSQL): a replica renews its claims on the updates it handles
     # every third of this; one that dies holds them this long before another takes them over
     replica_claim_seconds: float = Field(default=10.0, ge=1, le=3600)
+    # how often event posts are re-drawn, and the least time between two edits of one post
+    post_refresh_seconds: float = Field(default=3.0, gt=0, le=3600)
 
     @field_validator(
         "bot_token", "manager_invite_code", "webhook_url", "webhook_secret", mode="before"

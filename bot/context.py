@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.post_memory import PostMemory
 from bot.services.passwords import PasswordHasher
 from db.session import Database
 
@@ -30,6 +31,8 @@ class Deps:
     dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # what each broadcast's status message shows now (bot.broadcast_status edits on change only)
     broadcast_status: dict[int, str] = field(default_factory=dict)
+    # what the posts this process drew show now (bot.post_refresh)
+    posts: PostMemory = field(default_factory=PostMemory)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

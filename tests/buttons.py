@@ -31,6 +31,7 @@ from bot.ui.callbacks import (
     MyEvents,
     NewEventConfirm,
     PastEvents,
+    PostTo,
     RoleChoice,
     Start,
     StartAction,
@@ -57,6 +58,7 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     ManagePast: st.builds(ManagePast, PAGES),
     EditField: st.builds(EditField, IDS, st.sampled_from(EventField)),
     BroadcastConfirm: st.builds(BroadcastConfirm, st.sampled_from(BroadcastAction)),
+    PostTo: st.builds(PostTo, IDS, st.integers(-(10**16) + 1, -1)),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -86,4 +88,5 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     ManagePast: [ManagePast(0), ManagePast(1), ManagePast(MAX_PAGE)],
     EditField: [EditField(event_id, f) for f in EventField for event_id in (1, MAX_ID)],
     BroadcastConfirm: [BroadcastConfirm(action) for action in BroadcastAction],
+    PostTo: [PostTo(1, -1), PostTo(2, -1001234567890), PostTo(MAX_ID, -(10**16) + 1)],
 }

@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.app import ALLOWED_UPDATES
 from bot.emulator import BotAPIEmulator
 from tests.conftest import RunningBot
 from tests.people import Person
@@ -91,7 +92,8 @@ async def test_a_bot_that_does_not_subscribe_to_edits_never_sees_them(
     ann = Person(emulator, 1001, "Ann")
     start = ann.say("/start")
     await ann.expect("Welcome")
-    assert emulator.allowed_updates == frozenset({"message", "callback_query"})  # what PTB sent
+    assert emulator.allowed_updates == frozenset(ALLOWED_UPDATES)  # what PTB sent
+    assert "edited_message" not in ALLOWED_UPDATES
     emulator.edit_text(ann.user_id, start, "/help")  # would answer "What I can do" if seen
     await ann.ask("/cancel", "There's nothing to cancel")
     assert not any("What I can do" in m.text for m in emulator.bot_messages(ann.chat_id))

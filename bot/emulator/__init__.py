@@ -15,6 +15,8 @@ Modules, by concern (``BotAPIEmulator`` combines the mixins):
 - ``updates``: the update queue, ``allowed_updates``, long-polling getUpdates
 - ``faults``: injected faults and Telegram's flood control
 - ``methods``: the other Bot API methods, checked like Telegram checks them
+- ``groups``: groups, supergroups and channels the bot is in; ``my_chat_member``; their 403s
+- ``inline``: inline queries, ``answerInlineQuery``, chosen results, ``inline_message_id`` edits
 - ``driver``: the side that plays the users (send_text, press, edit_text, wait_until ...)
 - ``server``: the aiohttp app, parameter parsing, error answers; ``BotAPIEmulator`` itself
 """
@@ -23,6 +25,8 @@ from bot.emulator.chats import ChatEvent, ChatMessage, ChatState, html_to_text
 from bot.emulator.driver import Driver
 from bot.emulator.errors import ApiError
 from bot.emulator.faults import Fault, Faults
+from bot.emulator.groups import Groups
+from bot.emulator.inline import InlineMode
 from bot.emulator.methods import MAX_CALLBACK_ANSWER, MAX_CALLBACK_DATA, MAX_TEXT, BotAPIMethods
 from bot.emulator.server import JSON_PARAMS, BotAPIEmulator
 from bot.emulator.updates import DEFAULT_UPDATE_TYPES, UPDATE_TYPES, UpdateQueue
@@ -43,6 +47,8 @@ __all__ = [
     "Driver",
     "Fault",
     "Faults",
+    "Groups",
+    "InlineMode",
     "UpdateQueue",
     "html_to_text",
 ]

@@ -89,6 +89,18 @@ class ChatMessage:
         ]
 
     @property
+    def urls(self) -> dict[str, str]:
+        """URL buttons as label -> URL."""
+        if not self.reply_markup:
+            return {}
+        return {
+            b.get("text", ""): b["url"]
+            for row in self.reply_markup.get("inline_keyboard", [])
+            for b in row
+            if "url" in b
+        }
+
+    @property
     def labels(self) -> list[str]:
         """Every button label, row by row."""
         return [label for row in self.buttons for label, _ in row]

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from bot.emulator.driver import Driver
 from bot.emulator.errors import ApiError
-from bot.emulator.methods import BotAPIMethods
+from bot.emulator.groups import Groups
+from bot.emulator.inline import InlineMode
 from bot.emulator.webhooks import Webhooks
 
 DEFAULT_TOKEN = "123456789:TEST-token"
@@ -19,11 +20,11 @@ JSON_PARAMS = {
     "chat_id", "message_id", "reply_markup", "show_alert", "commands", "scope", "offset",
     "limit", "timeout", "allowed_updates", "cache_time", "link_preview_options",
     "disable_notification", "protect_content", "reply_parameters", "entities",
-    "drop_pending_updates", "menu_button", "max_connections",
+    "drop_pending_updates", "menu_button", "max_connections", "results", "is_personal",
 }  # fmt: skip
 
 
-class BotAPIEmulator(Driver, Webhooks, BotAPIMethods):
+class BotAPIEmulator(Driver, Webhooks, Groups, InlineMode):
     """An in-memory Telegram for one bot, served over HTTP on loopback."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, username: str = "EventBot_test_bot"):

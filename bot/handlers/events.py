@@ -97,6 +97,7 @@ async def _render_card(
             started=started,
             waiting=waiting,
             origin=origin,
+            share_as=context.bot.username,
         ),
     )
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -18,7 +17,7 @@ from telegram.ext import (
 
 from bot import ui
 from bot.context import BotContext, EventBotApp
-from bot.handlers import checkin, manager_card
+from bot.handlers import checkin, manager_card, share
 from bot.handlers.common import answer, chat_id_of, deps, say
 from bot.handlers.visit import account
 from bot.services import outbox
@@ -26,23 +25,31 @@ from bot.ui.callbacks import ManagerCard
 
 log = logging.getLogger(__name__)
 
-DeepLink = Callable[[Update, BotContext, str], Coroutine[Any, Any, None]]
-# deep links, https://t.me/<bot>?start=<prefix>_<rest>: the feature that owns each prefix
-# gets the whole payload (Telegram allows 64 characters of A-Za-z0-9_-)
+# /start <payload> from a deep link: the payload's prefix names what it opens; the handler
+# gets the rest (whatever a link carries is untrusted: each validates its own part)
+DeepLink = Callable[[Update, BotContext, str], Awaitable[None]]
+
+
+async def _scan_ticket(update: Update, context: BotContext, rest: str) -> None:
+    """A ticket's QR code (ci_<registration>_<secret>): a manager checks its holder in."""
+    await checkin.scan_ticket(update, context, f"ci_{rest}")
+
+
 DEEP_LINKS: dict[str, DeepLink] = {
-    "ci": checkin.scan_ticket,  # a ticket's QR code: a manager checks its holder in
+    "ev_": share.open_event,
+    "ci_": _scan_ticket,
 }
 
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user with buttons for their next step, or follow a deep link."""
-    payload = context.args[0] if context.args else ""
-    follow = DEEP_LINKS.get(payload.partition("_")[0]) if payload else None
-    if follow is not None:
-        await follow(update, context, payload)
-        return
     async with deps(context).db.write() as session:
         await outbox.unblock_chat(session, chat_id=chat_id_of(update))
+    payload = context.args[0] if context.args else ""
+    for prefix, open_link in DEEP_LINKS.items():
+        if payload.startswith(prefix):
+            await open_link(update, context, payload[len(prefix) :])
+            return
     user = await account(update, context)
     await say(update, ui.common.welcome(user), ui.common.welcome_keyboard(user))
 

@@ -124,3 +124,30 @@ class AlreadyWaiting(DomainError):
 
 class NobodyRegistered(DomainError):
     """A broadcast needs at least one person registered for the event."""
+
+
+# ---- posts and roles (promote/demote) ----
+
+
+class EventNotPostable(DomainError):
+    """The event was cancelled or has started: there is nothing to invite people to."""
+
+
+class ChatUnavailable(DomainError):
+    """The bot is no longer in that group or channel."""
+
+
+class AccountNotFound(DomainError):
+    """No account uses that email (only managers, who may see accounts, are told)."""
+
+
+class AlreadyManager(DomainError):
+    """/promote of an account that is a manager already."""
+
+
+class AlreadyCustomer(DomainError):
+    """/demote of an account that is a customer already."""
+
+
+class LastManager(DomainError):
+    """Demoting this account would leave no manager."""

@@ -24,6 +24,7 @@ None instead of raising. Formats never change meaning: buttons in old messages k
 | ``ManagePast``    | ``mgp:PAGE``                  |
 | ``EditField``     | ``edf:ID:FIELD`` (title, desc, start, loc, cap) |
 | ``BroadcastConfirm`` | ``bc:send``, ``bc:cancel`` (under a message to attendees) |
+| ``PostTo``        | ``pt:ID:CHAT`` (post event ID in group/channel CHAT, a negative id) |
 """
 
 from __future__ import annotations
@@ -513,3 +514,33 @@ class BroadcastConfirm(Callback, prefix="bc"):
     def _from_fields(cls, fields: list[str]) -> Self | None:
         action = _member(BroadcastAction, fields[0]) if len(fields) == 1 else None
         return None if action is None else cls(action)
+
+
+# the Bot API's group and channel ids are negative (supergroups and channels: -100...)
+_MAX_CHAT_DIGITS = 16
+
+
+def _group_chat_id(text: str) -> int | None:
+    """A group or channel id: ``-`` and 1..16 ASCII digits, not zero."""
+    if not text.startswith("-"):
+        return None
+    value = _number(text[1:], digits=_MAX_CHAT_DIGITS, low=1, high=10**_MAX_CHAT_DIGITS - 1)
+    return None if value is None else -value
+
+
+@dataclass(frozen=True)
+class PostTo(Callback, prefix="pt"):
+    """Post an event's live card in one of the groups or channels the bot is in."""
+
+    event_id: int
+    chat_id: int
+
+    def _fields(self) -> Sequence[str]:
+        return (str(self.event_id), str(self.chat_id))
+
+    @classmethod
+    def _from_fields(cls, fields: list[str]) -> Self | None:
+        if len(fields) != 2:
+            return None
+        event_id, chat_id = _event_id(fields[0]), _group_chat_id(fields[1])
+        return None if event_id is None or chat_id is None else cls(event_id, chat_id)

@@ -65,6 +65,8 @@ def help_text(user: Account | None) -> str:
             _("/newevent – create an event"),
             _("/attendees – see who is coming to an event"),
             _("/manage – an event's card: edit, cancel, message attendees, share"),
+            _("/post – post an event in a group or channel (or /post there)"),
+            _("/promote, /demote – make an account a manager or a customer"),
         ]
     else:
         lines += [

@@ -159,3 +159,23 @@ def error_text(error: Exception) -> str:
         return problem_text(error)
     wording = ERROR_TEXTS.get(type(error)) if isinstance(error, errors.DomainError) else None
     return wording() if wording is not None else common.something_went_wrong()
+
+
+# posts and roles (/post, /promote, /demote)
+ERROR_TEXTS.update(
+    {
+        errors.EventNotPostable: lambda: _(
+            "That event is cancelled or has started, so there's nothing to post."
+        ),
+        errors.ChatUnavailable: lambda: _(
+            "I'm not in that group or channel any more. Add me again to post there."
+        ),
+        errors.AccountNotFound: lambda: _("No account uses that email."),
+        errors.AlreadyManager: lambda: _("That account is already a manager."),
+        errors.AlreadyCustomer: lambda: _("That account is already a customer."),
+        errors.LastManager: lambda: _(
+            "You're the last manager: make someone else a manager first (/promote), "
+            "so that somebody can still run the events."
+        ),
+    }
+)

@@ -26,6 +26,7 @@ from bot.ui.fmt import all_of, duration, short_when, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard, keyboard_or_none, pager
 from bot.ui.limits import MY_EVENTS_BUTTONS, clip
+from bot.ui.posts import share_button
 from db.models import Event, Role
 
 
@@ -172,9 +173,11 @@ def event_card_keyboard(
     started: bool,
     origin: EventCard | None = None,
     waiting: int | None = None,
+    share_as: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """What this person can do (Register / Cancel / Join or Leave the waitlist), then a way
-    back to where the card was opened from (``origin``: the press that opened it)."""
+    """What this person can do (Register / Cancel / Join or Leave the waitlist), 🔗 Share
+    (the event's deep link, given the bot's username ``share_as``), then a way back to where
+    the card was opened from (``origin``: the press that opened it)."""
     card = (origin or EventCard(event.id)).with_action(CardAction.OPEN)
     rows: list[Row] = []
     chosen = offer(event, user=user, registered=registered, started=started, waiting=waiting)
@@ -182,6 +185,8 @@ def event_card_keyboard(
         label, action = _OFFER_BUTTONS[chosen]
         rows.append([button(label(), card.with_action(action))])
     rows += ticket_rows(card, registered=registered)  # 🎟 My ticket (bot.ui.checkin)
+    if share_as is not None:
+        rows.append([share_button(share_as, event.id, event.title)])
     rows.append(back_row(card))
     return keyboard(rows)
 

@@ -11,7 +11,7 @@ PUBLIC = (
     "events", "myevents", "signup", "login", "logout", "me", "sessions", "password", "help",
     "cancel",
 )  # fmt: skip
-MANAGER = ("newevent", "attendees", "manage")
+MANAGER = ("newevent", "manage", "attendees", "post", "promote", "demote")
 
 
 def _descriptions() -> dict[str, str]:
@@ -29,6 +29,9 @@ def _descriptions() -> dict[str, str]:
         "newevent": _("Create an event"),
         "attendees": _("See who is coming"),
         "manage": _("Manage an event"),
+        "post": _("Post an event in a group or channel"),
+        "promote": _("Make an account a manager"),
+        "demote": _("Make a manager a customer"),
     }
 
 

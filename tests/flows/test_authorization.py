@@ -37,6 +37,7 @@ from bot.ui.callbacks import (
     ManagerCard,
     MyEvents,
     NewEventConfirm,
+    PostTo,
     RoleChoice,
     Start,
 )
@@ -141,7 +142,7 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
     stranger_listing = await stranger.ask("/events", "Upcoming events")
     commands, patterns = registered(bot)
     guarded_commands = commands - PUBLIC_COMMANDS
-    assert {"newevent", "attendees", "manage"} <= guarded_commands
+    assert {"newevent", "attendees", "manage", "post", "promote", "demote"} <= guarded_commands
     served = {p: kinds_served_by(p) for p in patterns if p is not None}
     assert all(served.values()), served  # every button handler serves a kind of bot.ui.callbacks
     guarded_patterns = {p for p, kinds in served.items() if kinds - PUBLIC_CALLBACKS}
@@ -152,6 +153,7 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
         Attendees,
         CheckInList,
         BroadcastConfirm,
+        PostTo,
     } <= guarded_kinds
     assert {ManagerCard, ManagePicker, ManagePast, EditField} <= guarded_kinds
     before = await row_counts(sessions)

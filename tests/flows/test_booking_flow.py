@@ -39,7 +39,7 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
     ann.press(listing.labels[0])
     card = await ann.expect("📍 Main hall")
     assert card.message_id == listing.message_id  # opened in place
-    assert card.labels == ["✅ Register", "« All events"]
+    assert card.labels == ["✅ Register", "🔗 Share", "« All events"]
     query = ann.press("✅ Register")
     assert (await ann.answer_to(query))["text"] == "✅ You're registered!"
     confirmation = await ann.expect("You're registered for Jazz night")
@@ -63,7 +63,7 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
     full = await cid.expect("Full (of 2)")
     # a full event says so and offers no Register; a Register press from an older card is refused
     assert "😔 This event is full." in full.text
-    assert full.labels == ["⏳ Join waitlist", "« All events"]
+    assert full.labels == ["⏳ Join waitlist", "🔗 Share", "« All events"]
     query = cid.press_data(full, EventCard(shown.event_id, CardAction.REGISTER).pack())
     answer = await cid.answer_to(query)
     assert answer["text"] == "😔 Sorry, this event is full." and answer["show_alert"]
@@ -74,7 +74,7 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
     held = await ann.expect("You're registered.")
     # holding a seat of a full event: no "full" notice, and Cancel registration is still there
     assert "This event is full" not in held.text
-    assert held.labels == ["❌ Cancel registration", "🎟 My ticket", "« My events"]
+    assert held.labels == ["❌ Cancel registration", "🎟 My ticket", "🔗 Share", "« My events"]
     ann.press("« My events")  # back where the card was opened from
     back = await ann.expect("Your upcoming events")
     assert back.message_id == held.message_id
@@ -401,7 +401,7 @@ async def test_an_event_too_long_for_one_message_is_shortened_with_a_note(
     ann.press(next(label for label in listing.labels if label.startswith("🎉")))
     card = await ann.expect(ui.limits.shortened_note())
     assert card.message_id == listing.message_id and ui.limits.tg_len(card.text) <= 4096
-    assert card.labels == ["✅ Register", "« All events"]
+    assert card.labels == ["✅ Register", "🔗 Share", "« All events"]
 
 
 async def test_help_and_the_end_of_sign_up_speak_to_each_role(

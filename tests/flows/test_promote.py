@@ -1,0 +1,80 @@
+"""/promote and /demote: the role changes at once, with the command menu of every login."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import ui
+from bot.clock import ShiftableClock
+from bot.emulator import BotAPIEmulator
+from db.models import Role, User
+from tests.conftest import RunningBot, Sessions
+from tests.flows.helpers import manager_with_event
+from tests.people import Person
+
+
+def menu(emulator: BotAPIEmulator, person: Person) -> list[str]:
+    return emulator.commands_for({"type": "chat", "chat_id": person.chat_id})
+
+
+async def role_of(sessions: Sessions, email: str) -> Role:
+    async with sessions.begin() as session:
+        role = await session.scalar(select(User.role).where(User.email == email))
+    assert role is not None
+    return role
+
+
+async def test_promote_and_demote_change_the_role_and_the_menus_at_once(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    boss = await manager_with_event(emulator, clock)
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    ann_again = Person(emulator, 1003, "Ann's tablet")  # a second login of the same account
+    await ann_again.log_in("ann@example.com", "customer-secret")
+    assert menu(emulator, ann) == []
+    refused = await ann.ask("/attendees", "")
+    assert refused.text == ui.common.managers_only()
+
+    done = await boss.ask("/promote ANN@example.com", "is now a manager")
+    assert done.text == "✅ Ann (ann@example.com) is now a manager."
+    assert await role_of(sessions, "ann@example.com") is Role.MANAGER
+    for person in (ann, ann_again):
+        assert {"newevent", "promote", "demote", "post"} <= set(menu(emulator, person))
+    await ann.ask("/attendees", "Whose attendees?")  # at once, no new login
+
+    again = await boss.ask("/promote ann@example.com", "")
+    assert again.text == "That account is already a manager."
+
+    done = await ann.ask("/demote boss@example.com", "is now a customer")
+    assert "Boss (boss@example.com)" in done.text
+    assert menu(emulator, boss) == []
+    refused = await boss.ask("/demote ann@example.com", "")
+    assert refused.text == ui.common.managers_only()
+
+    last = await ann.ask("/demote ann@example.com", "")
+    assert "You're the last manager" in last.text
+    assert await role_of(sessions, "ann@example.com") is Role.MANAGER
+    already = await ann.ask("/demote boss@example.com", "")
+    assert already.text == "That account is already a customer."
+
+    await ann.ask("/promote boss@example.com", "is now a manager")
+    await ann.ask("/demote ann@example.com", "is now a customer")  # not the last one now
+    assert menu(emulator, ann) == [] and menu(emulator, ann_again) == []
+    refused = await ann.ask("/promote ann@example.com", "")
+    assert refused.text == ui.common.managers_only()
+
+
+async def test_promote_answers_bad_input_clearly(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    boss = await manager_with_event(emulator, clock)
+    usage = await boss.ask("/promote", "")
+    assert usage.text == "Make an account a manager: /promote name@example.com"
+    usage = await boss.ask("/demote", "")
+    assert usage.text == "Make a manager a customer again: /demote name@example.com"
+    unknown = await boss.ask("/promote nobody@example.com", "")
+    assert unknown.text == "No account uses that email."
+    malformed = await boss.ask("/promote not-an-email", "")
+    assert "doesn't look like an email address" in malformed.text
+    assert await role_of(sessions, "boss@example.com") is Role.MANAGER
