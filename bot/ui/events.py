@@ -185,7 +185,7 @@ def event_card_keyboard(
         label, action = _OFFER_BUTTONS[chosen]
         rows.append([button(label(), card.with_action(action))])
     rows += ticket_rows(card, registered=registered)  # 🎟 My ticket (bot.ui.checkin)
-    if share_as is not None:
+    if share_as is not None and event.cancelled_at is None:  # nothing to invite anyone to
         rows.append([share_button(share_as, event.id, event.title)])
     rows.append(back_row(card))
     return keyboard(rows)

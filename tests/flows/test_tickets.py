@@ -74,7 +74,7 @@ async def test_a_ticket_checks_its_holder_in_once_and_only_for_a_manager(
     ann = Person(emulator, 1001, "Alice Smith")
     await register(ann, "alice@example.com")
     card = ann.message_with_button("🎟 My ticket")
-    assert card.labels == ["❌ Cancel registration", "🎟 My ticket", "« All events"]
+    assert card.labels == ["❌ Cancel registration", "🎟 My ticket", "🔗 Share", "« All events"]
     photo, payload = await ticket_of(ann, emulator)
     assert photo.text.startswith("🎟 Jazz night\n🗓 ")
     assert "📍 Main hall\n👤 Alice Smith" in photo.text

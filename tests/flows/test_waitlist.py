@@ -41,7 +41,7 @@ async def test_a_full_event_queues_people_and_a_freed_seat_goes_to_the_first(
     answer = await bob.answer_to(bob.press("⏳ Join waitlist"))
     assert answer["text"] == "⏳ You're number 1 on the waitlist."
     waiting = await bob.expect("You're number 1 on the waitlist.")
-    assert waiting.labels == ["Leave waitlist", "« All events"]
+    assert waiting.labels == ["Leave waitlist", "🔗 Share", "« All events"]
     # a second press of the old Join button changes nothing
     again = await bob.answer_to(bob.press_data(full, join))
     assert again["text"] == "You're already on the waitlist for this event."
