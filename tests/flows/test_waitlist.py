@@ -53,7 +53,7 @@ async def test_a_full_event_queues_people_and_a_freed_seat_goes_to_the_first(
     left = await bob.answer_to(bob.press("Leave waitlist"))
     assert left["text"] == "You left the waitlist."
     back = await bob.expect("Join the waitlist")
-    assert back.labels == ["⏳ Join waitlist", "« All events"]
+    assert back.labels == ["⏳ Join waitlist", "🔗 Share", "« All events"]
     await open_card(cid, "You're number 1 on the waitlist.")
     bob.press("⏳ Join waitlist")
     await bob.expect("You're number 2 on the waitlist.")
