@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only P1,P3] [P6 ...]`: run the benchmarks, print one table."""
+"""`python -m bench [--quick] [--only P1,P3] [P6 PG ...]`: run the benchmarks, print one table."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import broadcast, scenarios
+from bench import broadcast, postgres, scenarios
 from bench.harness import TOKEN
 from bot.emulator import BotAPIEmulator
 
-ALL = ["P1", "P2", "P3", "P4", "P5", "P6"]
-NEEDS_ECHO = {"P1", "P2"}  # the others compare with their own goals, not with the echo bot
+ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "PG"]
+NEEDS_ECHO = {"P1", "P2", "PG"}  # the others compare with their own goals, not with the echo bot
 FUNCTIONS = {
     "P1": scenarios.p1_throughput,
     "P2": scenarios.p2_ticket_drop,
@@ -22,6 +22,7 @@ FUNCTIONS = {
     "P4": scenarios.p4_big_database,
     "P5": scenarios.p5_logins_vs_browsing,
     "P6": broadcast.p6_broadcast,
+    "PG": postgres.pg_rows,  # P1 and P2 on PostgreSQL, P2 with two replicas
 }
 
 

@@ -13,8 +13,10 @@ back instead of committed. Nothing here imports Telegram.
 
 from __future__ import annotations
 
+import asyncio
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,11 +28,17 @@ REPLAY = "eventbot_replay"  # Session.info key: True when this transaction only 
 
 @dataclass
 class UpdateWrites:
-    """The write transactions of one update: committed in earlier runs, and begun in this one."""
+    """The write transactions of one update: committed in earlier runs, and begun in this one.
+
+    Bound to the task handling the update: a context variable is copied into every task and
+    callback started from that task (APScheduler's timer, say, when a handler schedules a
+    job), and their transactions are not the update's.
+    """
 
     update_id: int
     applied_before: int = 0
     begun: int = 0
+    task: asyncio.Task[Any] | None = field(default_factory=asyncio.current_task)
 
     @property
     def replayed(self) -> bool:
@@ -41,10 +49,18 @@ class UpdateWrites:
 current_update: ContextVar[UpdateWrites | None] = ContextVar("eventbot_update", default=None)
 
 
+def current_writes() -> UpdateWrites | None:
+    """The update the running task handles (not one a parent task was handling)."""
+    state = current_update.get()
+    if state is None or state.task is not asyncio.current_task():
+        return None
+    return state
+
+
 async def claim_write(session: AsyncSession) -> bool:
     """Number this write transaction within the current update and record it on the update's
     inbox row; False when an earlier run already committed it (the caller rolls back)."""
-    state = current_update.get()
+    state = current_writes()
     if state is None:
         return True
     step = state.begun + 1
@@ -63,7 +79,7 @@ async def claim_write(session: AsyncSession) -> bool:
 
 def release_write() -> None:
     """The transaction numbered by ``claim_write`` rolled back: its number is free again."""
-    state = current_update.get()
+    state = current_writes()
     if state is not None:
         state.begun -= 1
 

@@ -24,7 +24,7 @@ from bot.handlers.visit import forget_visit, refusal, visit
 from bot.services import forms as form_rows
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.forms import FormChanged, OpenForm
-from db.update_writes import current_update
+from db.update_writes import current_writes
 
 log = logging.getLogger(__name__)
 FORMS: dict[str, Form] = {}
@@ -148,7 +148,7 @@ async def on_button(
 async def _run(env: FormEnv, form: Form, state: OpenForm, step: Step, read: Any, key: str) -> None:
     """Read an answer with ``read()``, then save it and ask the next question, or finish."""
     update, context = env.update, env.context
-    writes = current_update.get()
+    writes = current_writes()
     if writes is not None and writes.replayed:
         # an earlier run saved this very answer and stopped before replying (a crash): the
         # form has moved on already, so the reply it owes is the question it is at now

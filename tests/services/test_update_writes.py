@@ -3,6 +3,7 @@ earlier run (or another process) already committed is rolled back, never applied
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -88,5 +89,33 @@ async def test_a_write_that_fails_gives_its_number_back(url: str) -> None:
         assert await _write(db, writes, "after")  # numbered 1 again, and committed
         async with db.read() as session:
             assert await session.scalar(select(func.max(InboxUpdate.applied_writes))) == 1
+    finally:
+        await db.dispose()
+
+
+async def test_a_task_started_while_handling_an_update_is_not_that_update(url: str) -> None:
+    """APScheduler's timer, started from a handler that schedules a job, runs the job with a
+    copy of the handler's context: the job's writes must not count as the update's (they
+    would be rolled back as a replay while the job acts on them, e.g. sending a message)."""
+    db = Database(url)
+    try:
+        async with db.write() as session:
+            await inbox.store(session, arrivals=[inbox.Arrival(9, 1, {"update_id": 9})], now=NOW)
+            row = await session.get_one(InboxUpdate, 9)
+            row.applied_writes = 5  # as if this update had committed five writes already
+        token = current_update.set(UpdateWrites(9))
+        try:
+
+            async def job() -> bool:
+                async with db.write() as session:
+                    session.add(AppState(key="job", value="x"))
+                    return not replaying(session)
+
+            assert await asyncio.create_task(job())  # its own transaction, committed
+        finally:
+            current_update.reset(token)
+        assert await _keys(db) == {"job"}
+        async with db.read() as session:
+            assert (await session.get_one(InboxUpdate, 9)).applied_writes == 5
     finally:
         await db.dispose()
