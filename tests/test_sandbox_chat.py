@@ -216,3 +216,27 @@ async def test_the_sandbox_clock_is_kept_in_its_database(
     restarted = ShiftableClock()
     await restore_clock(bot.app, restarted)
     assert timedelta(hours=3) <= restarted.offset < timedelta(hours=3, minutes=1)
+
+
+async def test_link_buttons_open_the_bot_like_telegram_and_share_buttons_say_what_they_do(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    chat, screen = make_chat(bot, emulator, tmp_path)
+    await chat.handle("/start")
+    person = chat.current
+    link = f"https://t.me/{emulator.bot_user['username']}?start=ev_999"
+    share = "https://t.me/share/url?url=https%3A%2F%2Ft.me%2Fbot%3Fstart%3Dev_1&text=Jazz"
+    await bot.app.bot.send_message(
+        person.chat_id,
+        "Links",
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Open", url=link)], [InlineKeyboardButton("Share", url=share)]]
+        ),
+    )
+    await chat.settle()
+    await chat.handle("2")
+    assert "opens Telegram's share sheet to send https://t.me/bot?start=ev_1" in screen.getvalue()
+    await chat.handle("1")
+    assert f"{person.name} opened {link}" in screen.getvalue()
+    await chat.settle()
+    assert "That event doesn't exist" in screen.getvalue()  # /start ev_999 reached the bot

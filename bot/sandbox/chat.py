@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from bot.context import Deps, EventBotApp
 from bot.durations import parse_duration
@@ -39,6 +40,7 @@ message has no buttons (an answer to "How many seats?")."""
 SETTLE_CAP = 30.0
 # a button number: ASCII digits only ("²".isdigit() is True, int("²") fails), "#" to insist
 BUTTON = re.compile(r"(#?)([0-9]+)")
+URL_BUTTON = "\x00url:"  # keyboard entries of URL buttons (no callback data can start so)
 MAX_BARE_DIGITS = 3  # longer numbers are answers ("1000" seats), not buttons
 
 # the clock stops ten years before datetime's end: the bot still adds days to "now"
@@ -154,8 +156,31 @@ class SandboxChat:
             )
             return
         label, data = person.keyboard[number - 1]
+        if data.startswith(URL_BUTTON):
+            self._open_link(label, data.removeprefix(URL_BUTTON))
+            return
         self.output.info(f"{person.name} pressed “{label}”")
         self.emulator.press(person.user_id, person.keyboard_message, data)
+
+    def _open_link(self, label: str, url: str) -> None:
+        """A URL button: a link to this bot opens its chat with /start <payload>, as Telegram
+        does; Telegram's share sheet (t.me/share) would let you pick a chat to send it to."""
+        person = self.current
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        if parts.hostname == "t.me" and parts.path == "/share/url":
+            shared = query.get("url", [""])[0]
+            self.output.info(
+                f"“{label}” opens Telegram's share sheet to send {shared} to a chat; "
+                "here, anyone who opens that link gets the card"
+            )
+            return
+        payload = query.get("start", [""])[0]
+        if parts.hostname == "t.me" and payload:
+            self.output.info(f"{person.name} opened {url}")
+            self.emulator.send_text(person.user_id, f"/start {payload}")
+            return
+        self.output.info(f"“{label}” opens {url} (outside the sandbox)")
 
     async def _command(self, text: str) -> None:
         name, _, arg = text[1:].partition(" ")
@@ -295,7 +320,12 @@ class SandboxChat:
             return
         person.last_shown = message
         if message.buttons:
-            person.keyboard = [pair for row in message.buttons for pair in row]
+            urls = message.urls
+            person.keyboard = [
+                (label, data or URL_BUTTON + urls.get(label, ""))
+                for row in message.buttons
+                for label, data in row
+            ]
             person.keyboard_message = message
         elif person.keyboard_message is message:
             person.keyboard, person.keyboard_message = [], None
