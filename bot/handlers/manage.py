@@ -35,30 +35,33 @@ async def attendees_pick_page(update: Update, context: BotContext) -> None:
 
 
 async def _pick_event(update: Update, context: BotContext, page_number: int) -> None:
-    await answer(update)
-    async with deps(context).db.query() as conn:
-        page = await events.current_page(
-            conn, now=now(context), page=page_number, page_size=ui.limits.EVENTS_PAGE_SIZE
-        )
-    tz = deps(context).settings.tz
-    await edit_or_say(
-        update, ui.manage.attendee_picker(page), ui.manage.attendee_picker_keyboard(page, tz)
-    )
+    await show_picker(update, context, ui.manage.ATTENDEES, page_number, past=False)
 
 
 @requires(Role.MANAGER)
 async def attendees_past_page(update: Update, context: BotContext) -> None:
     """Show a page of past events to pick one whose attendees to show."""
     button = await pressed(update, PastEvents)
-    if button is None:
-        return
+    if button is not None:
+        await show_picker(update, context, ui.manage.ATTENDEES, button.page, past=True)
+
+
+async def show_picker(
+    update: Update, context: BotContext, picker: ui.manage.Picker, page_number: int, *, past: bool
+) -> None:
+    """A page of the current (or past) events to pick one from."""
     await answer(update)
+    read = events.past_page if past else events.current_page
     async with deps(context).db.query() as conn:
-        page = await events.past_page(
-            conn, now=now(context), page=button.page, page_size=ui.limits.EVENTS_PAGE_SIZE
+        page = await read(
+            conn, now=now(context), page=page_number, page_size=ui.limits.EVENTS_PAGE_SIZE
         )
     tz = deps(context).settings.tz
-    await edit_or_say(update, ui.manage.past_events(page), ui.manage.past_events_keyboard(page, tz))
+    await edit_or_say(
+        update,
+        ui.manage.picker_text(picker, page, past=past),
+        ui.manage.picker_keyboard(picker, page, tz, past=past),
+    )
 
 
 @requires(Role.MANAGER)
@@ -86,30 +89,15 @@ async def manage_pick_page(update: Update, context: BotContext) -> None:
 
 
 async def _pick_to_manage(update: Update, context: BotContext, page_number: int) -> None:
-    await answer(update)
-    async with deps(context).db.query() as conn:
-        page = await events.current_page(
-            conn, now=now(context), page=page_number, page_size=ui.limits.EVENTS_PAGE_SIZE
-        )
-    tz = deps(context).settings.tz
-    await edit_or_say(
-        update, ui.manage.manage_picker(page), ui.manage.manage_picker_keyboard(page, tz)
-    )
+    await show_picker(update, context, ui.manage.MANAGE, page_number, past=False)
 
 
 @requires(Role.MANAGER)
 async def manage_past_page(update: Update, context: BotContext) -> None:
     """Show a page of past events to pick one to manage."""
     button = await pressed(update, ManagePast)
-    if button is None:
-        return
-    await answer(update)
-    async with deps(context).db.query() as conn:
-        page = await events.past_page(
-            conn, now=now(context), page=button.page, page_size=ui.limits.EVENTS_PAGE_SIZE
-        )
-    tz = deps(context).settings.tz
-    await edit_or_say(update, ui.manage.manage_past(page), ui.manage.manage_past_keyboard(page, tz))
+    if button is not None:
+        await show_picker(update, context, ui.manage.MANAGE, button.page, past=True)
 
 
 def register(app: EventBotApp) -> None:

@@ -3,6 +3,8 @@ pickers and the attendee lists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -13,6 +15,7 @@ from bot.services.events import MAX_CAPACITY, MIN_CAPACITY, RECENTLY_STARTED, Ev
 from bot.ui.callbacks import (
     AttendeePicker,
     Attendees,
+    Callback,
     ConfirmAction,
     ManagePast,
     ManagePicker,
@@ -101,52 +104,67 @@ def event_created(event: Event, tz: ZoneInfo) -> str:
     ).format(title=escape(event.title), when=when(event.starts_at, tz), count=event.capacity)
 
 
-def attendee_picker(page: EventPage) -> str:
-    """Ask which event's attendees to show: those under way or ahead."""
+@dataclass(frozen=True)
+class Picker:
+    """An event picker (current events, and under 🕰 the past ones) and what a pick opens:
+    /attendees opens the attendee list, /manage the organiser's card."""
+
+    current: type[AttendeePicker] | type[ManagePicker]
+    past: type[PastEvents] | type[ManagePast]
+    opens: Callable[[int], Callback]
+    question: Callable[[], str]
+    mark_cancelled: bool
+
+
+ATTENDEES = Picker(
+    AttendeePicker, PastEvents, lambda event_id: Attendees(event_id),
+    lambda: _("👥 Whose attendees?"), mark_cancelled=False,
+)  # fmt: skip
+MANAGE = Picker(
+    ManagePicker, ManagePast, lambda event_id: ManagerCard(event_id),
+    lambda: _("🛠 Which event?"), mark_cancelled=True,
+)  # fmt: skip
+
+
+def picker_text(picker: Picker, page: EventPage, *, past: bool) -> str:
+    """Ask which event: those under way or ahead, or (``past``) those that started earlier."""
     span = duration(RECENTLY_STARTED)
+    if past:
+        if not page.events:
+            return _("🕰 No past events yet: an event moves here {span} after its start.").format(
+                span=span
+            )
+        return _(
+            "🕰 {question} Events that started more than {span} ago, most recent first "
+            "(page {page} of {pages})."
+        ).format(question=picker.question(), span=span, page=page.page + 1, pages=page.pages)
     if not page.events:
         return _(
             "No event started in the last {span} or is still to come. Create one with "
             "/newevent; older events are under 🕰 Past events."
         ).format(span=span)
     return _(
-        "👥 Whose attendees? Events that started in the last {span} or are still to come, "
+        "{question} Events that started in the last {span} or are still to come, "
         "soonest first (page {page} of {pages})."
-    ).format(span=span, page=page.page + 1, pages=page.pages)
+    ).format(question=picker.question(), span=span, page=page.page + 1, pages=page.pages)
 
 
-def attendee_picker_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
-    """Events as buttons that open their attendee lists; the way to the past ones."""
-    nav = pager(page.page, page.pages, AttendeePicker)
-    past = [button(_("🕰 Past events"), PastEvents(0))]
-    return keyboard([*_event_buttons(page, tz), *([nav] if nav else []), past])
-
-
-def past_events(page: EventPage) -> str:
-    """The events the picker no longer lists, to pick one whose attendees to show."""
-    span = duration(RECENTLY_STARTED)
-    if not page.events:
-        return _("🕰 No past events yet: an event moves here {span} after its start.").format(
-            span=span
-        )
-    return _(
-        "🕰 Whose attendees? Events that started more than {span} ago, most recent first "
-        "(page {page} of {pages})."
-    ).format(span=span, page=page.page + 1, pages=page.pages)
-
-
-def past_events_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
-    """Past events as buttons, Prev/Next, and back to the current ones."""
-    nav = pager(page.page, page.pages, PastEvents)
-    back = [button(_("« Current events"), AttendeePicker(0))]
-    return keyboard([*_event_buttons(page, tz), *([nav] if nav else []), back])
-
-
-def _event_buttons(page: EventPage, tz: ZoneInfo) -> list[Row]:
-    return [
-        [button(f"{clip(e.title)} · {short_when(e.starts_at, tz)}", Attendees(e.id))]
-        for e in page.events
-    ]
+def picker_keyboard(
+    picker: Picker, page: EventPage, tz: ZoneInfo, *, past: bool
+) -> InlineKeyboardMarkup:
+    """Events as buttons, Prev/Next, and the way to the past ones (or back from them)."""
+    nav = pager(page.page, page.pages, picker.past if past else picker.current)
+    rows: list[Row] = []
+    for e in page.events:
+        label = f"{clip(e.title)} · {short_when(e.starts_at, tz)}"
+        if picker.mark_cancelled and e.cancelled_at is not None:
+            label = _("✖ {event}").format(event=label)
+        rows.append([button(label, picker.opens(e.id))])
+    if past:
+        last = [button(_("« Current events"), picker.current(0))]
+    else:
+        last = [button(_("🕰 Past events"), picker.past(0))]
+    return keyboard([*rows, *([nav] if nav else []), last])
 
 
 def _attendee_head(event: Event, tz: ZoneInfo) -> str:
@@ -222,57 +240,3 @@ def attendee_list_keyboard(page: AttendeePage) -> InlineKeyboardMarkup:
     back = [button(_("« Event"), ManagerCard(event_id))]
     door = [check_in_button(event_id)] if page.event.cancelled_at is None else []
     return keyboard([nav, *door, back] if nav else [*door, back])
-
-
-# ---- /manage: pick an event to open its organiser's card -----------------------------------
-
-
-def manage_picker(page: EventPage) -> str:
-    """Ask which event to manage: those under way or ahead."""
-    span = duration(RECENTLY_STARTED)
-    if not page.events:
-        return _(
-            "No event started in the last {span} or is still to come. Create one with "
-            "/newevent; older events are under 🕰 Past events."
-        ).format(span=span)
-    return _(
-        "🛠 Which event? Events that started in the last {span} or are still to come, "
-        "soonest first (page {page} of {pages})."
-    ).format(span=span, page=page.page + 1, pages=page.pages)
-
-
-def manage_picker_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
-    """Events as buttons that open their organiser's cards; the way to the past ones."""
-    nav = pager(page.page, page.pages, ManagePicker)
-    past = [button(_("🕰 Past events"), ManagePast(0))]
-    return keyboard([*_manage_buttons(page, tz), *([nav] if nav else []), past])
-
-
-def manage_past(page: EventPage) -> str:
-    """The events the /manage picker no longer lists."""
-    span = duration(RECENTLY_STARTED)
-    if not page.events:
-        return _("🕰 No past events yet: an event moves here {span} after its start.").format(
-            span=span
-        )
-    return _(
-        "🕰 Which event? Events that started more than {span} ago, most recent first "
-        "(page {page} of {pages})."
-    ).format(span=span, page=page.page + 1, pages=page.pages)
-
-
-def manage_past_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup:
-    """Past events as buttons, Prev/Next, and back to the current ones."""
-    nav = pager(page.page, page.pages, ManagePast)
-    back = [button(_("« Current events"), ManagePicker(0))]
-    return keyboard([*_manage_buttons(page, tz), *([nav] if nav else []), back])
-
-
-def _manage_buttons(page: EventPage, tz: ZoneInfo) -> list[Row]:
-    rows = []
-    for e in page.events:
-        label = f"{clip(e.title)} · {short_when(e.starts_at, tz)}"
-        if e.cancelled_at is not None:
-            label = _("✖ {event}").format(event=label)
-        rows.append([button(label, ManagerCard(e.id))])
-    return rows
