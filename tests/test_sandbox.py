@@ -126,3 +126,25 @@ def test_sandbox_talks_to_nothing_but_its_loopback_emulator(tmp_path: Path) -> N
     assert connections, "the bot should have talked to the emulator"
     for target in connections:
         assert target.startswith(("('127.0.0.1'", "dns:127.0.0.1")), target
+
+
+def test_a_second_run_carries_on_where_the_first_left_off(tmp_path: Path) -> None:
+    """Telegram's update ids only grow and it remembers every chat: a second run of the
+    sandbox on the same database answers at once and reaches people of the first run."""
+
+    def run(lines: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--demo"],
+            cwd=str(tmp_path),
+            env=sandbox_env(tmp_path),
+            input=lines + "\n:quit\n",
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run("/me\n:as bob\n/me")
+    second = run("/me")
+    assert "alice@example.com" in second  # the first line of the second run is answered

@@ -313,7 +313,7 @@ class SandboxChat:
             note = f"📎 saved to {self._save(message)}"
         elif message.photo_bytes is not None:
             self.last_picture = self._save(message)
-            note = f"🖼 saved to {self.last_picture} (:scan reads its QR code)"
+            note = f"🖼 saved to {self.last_picture} (:scan reads a QR code in it)"
         header = f"EventBot · {self._format(at)}" + (" · edited" if edited else "")
         self.output.bubble(message, header=header, note=note)
         if person is None:
@@ -343,6 +343,11 @@ class SandboxChat:
             name, content = "photo.png", message.photo_bytes
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / f"{message.chat_id}-{message.message_id}-{Path(name).name}"
+        copy = 1
+        while path.exists():  # message ids start again with each run: keep earlier files
+            copy += 1
+            stem = f"{message.chat_id}-{message.message_id}-{Path(name).stem}-{copy}"
+            path = self.files_dir / f"{stem}{Path(name).suffix}"
         path.write_bytes(content)
         return path
 

@@ -75,6 +75,16 @@ class People:
             self.by_name[key] = person
         return self.by_name[key]
 
+    def adopt(self, user_id: int, telegram_name: str | None) -> None:
+        """Someone from an earlier run (a Telegram account the database knows): their chat
+        exists again, and they are ``:as``-able under their name when it is the one that maps
+        to their id (every sandbox person's is), so messages to them are kept as unread."""
+        name = (telegram_name or "").split()[0] if telegram_name else ""
+        if NAME.match(name) and telegram_id_for(name.lower()) == user_id:
+            self.get_or_create(name)
+        elif user_id not in self.emulator.users:
+            self.emulator.add_user(user_id, telegram_name or f"User {user_id}")
+
     def by_chat(self, chat_id: int) -> SandboxPerson | None:
         """Whose private chat ``chat_id`` is."""
         return next((p for p in self.by_name.values() if p.chat_id == chat_id), None)

@@ -16,7 +16,7 @@ from bot.migrate import upgrade_to_head
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.demo import DEMO_ACCOUNTS, seed_demo
 from bot.sandbox.render import Output, PlainOutput, RichOutput
-from bot.services import app_state
+from bot.services import accounts, app_state, inbox
 
 SANDBOX_TOKEN = "1000001:sandbox-token-never-sent-anywhere"
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sandbox.db"
@@ -64,15 +64,21 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
     clock = ShiftableClock()
     app = build_application(settings, clock=clock)
     await restore_clock(app, clock)
+    # an earlier run's people and update numbers: Telegram would still know both
+    async with app.deps.db.read() as session:
+        emulator.continue_update_ids(after=await inbox.last_update_id(session))
+        known = await accounts.telegram_users(session)
+    chat = SandboxChat(
+        emulator=emulator,
+        app=app,
+        output=output,
+        files_dir=files_dir,
+        start_as="alice" if demo else "you",
+    )
+    for user_id, name in known:
+        chat.people.adopt(user_id, name)
     await start_polling(app, poll_timeout=5)
     try:
-        chat = SandboxChat(
-            emulator=emulator,
-            app=app,
-            output=output,
-            files_dir=files_dir,
-            start_as="alice" if demo else "you",
-        )
         output.info(
             f"EventBot sandbox: the real bot on {settings.database_url}, talking to a local "
             f"Telegram emulator at {api_url}. Nothing leaves this machine."

@@ -210,3 +210,11 @@ async def require_manager(session: AsyncSession, *, telegram_user_id: int, now: 
     if user.role is not Role.MANAGER:
         raise NotAuthorized()
     return user
+
+
+async def telegram_users(session: AsyncSession) -> list[tuple[int, str | None]]:
+    """Every Telegram account the bot knows, with the name it last logged in under."""
+    rows = await session.execute(
+        select(TelegramAccount.telegram_user_id, TelegramAccount.telegram_name)
+    )
+    return [(int(user_id), name) for user_id, name in rows]

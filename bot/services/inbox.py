@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -66,6 +66,11 @@ async def store(session: AsyncSession, *, arrivals: Sequence[Arrival], now: date
         .returning(InboxUpdate.update_id)
     )
     return set((await session.scalars(statement)).all())
+
+
+async def last_update_id(session: AsyncSession) -> int:
+    """The highest update id kept (0 when none): where a local emulator goes on numbering."""
+    return int(await session.scalar(select(func.max(InboxUpdate.update_id))) or 0)
 
 
 async def pending(session: AsyncSession, *, update_id: int) -> Pending | None:
