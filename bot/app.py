@@ -85,7 +85,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
             deps.db,
             deps.clock,
             replica=replica,
-            capacity=2 * settings.concurrent_chats,
+            # updates held at once; logins waiting for bcrypt hold no worker (off_worker)
+            capacity=max(2 * settings.concurrent_chats, settings.concurrent_chats + 16),
             claim_ttl=timedelta(seconds=settings.replica_claim_seconds),
         )
     )

@@ -24,6 +24,7 @@ from bot.handlers.visit import forget_visit, refusal, visit
 from bot.services import forms as form_rows
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.forms import FormChanged, OpenForm
+from bot.ui.callbacks import Callback
 from db.update_writes import current_writes
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,24 @@ async def on_message(update: Update, context: BotContext) -> None:
     else:
         env = FormEnv(update, context, state.answers, now)
         await _run(env, form, state, step, lambda: step.parse(text, env), step.key)
+    raise ApplicationHandlerStop
+
+
+async def on_other_button(update: Update, context: BotContext) -> None:
+    """Any press while a form waits for an answer: the form's own buttons go on to their
+    handler; others (an older card's, the Edit menu's ...) get "answer the question above,
+    or /cancel", like commands do, so an answer can never end up in a form the person has
+    lost sight of."""
+    query = update.callback_query
+    if query is None:
+        return
+    state = (await visit(update, context)).form
+    if state is None or state.expired(context.deps.clock.now()):
+        return
+    form = FORMS.get(state.form)
+    if form is None or Callback.kind_of(query.data) in form.buttons:
+        return
+    await refuse(update, ui.common.in_conversation())
     raise ApplicationHandlerStop
 
 

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext, Deps, EventBotApp
-from bot.forms.engine import FORMS, allowed, on_button, on_message
+from bot.forms.engine import FORMS, allowed, on_button, on_message, on_other_button
 from bot.forms.model import Form
 from bot.handlers.common import pressed
 from bot.services import forms as form_rows
@@ -77,6 +77,7 @@ def register(app: EventBotApp) -> None:
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_message),
         group=-1,
     )
+    app.add_handler(CallbackQueryHandler(on_other_button), group=-1)
     for form in FORMS.values():  # declared when their handler modules were imported
         for kind in form.buttons:
             app.add_handler(CallbackQueryHandler(form_button(form, kind), pattern=kind.pattern()))

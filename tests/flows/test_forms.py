@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
 from bot.forms.wiring import sweep_now
@@ -92,8 +93,9 @@ async def test_one_form_per_chat_and_cancel_ends_it(
     welcome = await ann.ask("/start", "Welcome to")
     await ann.ask("/login", "email address of your account")
     await ann.ask("ann@example.com", "your password")
-    ann.press("📝 Sign up", welcome)  # a second form while the login waits for a password
-    await ann.expect("Please answer the question above, or send /cancel")
+    # a second form while the login waits for a password: the press gets the same answer
+    press = ann.press("📝 Sign up", welcome)
+    assert (await ann.answer_to(press))["text"] == ui.common.in_conversation()
     await ann.ask("/signup", "Please answer the question above, or send /cancel")
     await ann.ask("/cancel", "Cancelled. Nothing was saved.")
     events = ann.say("/events")
@@ -138,3 +140,20 @@ async def test_a_password_typed_after_the_command_is_deleted(
     await ann.expect("I deleted that message, in case it held a password")
     await ann.expect("email address of your account")  # the form goes on, asking properly
     assert leaked.deleted
+
+
+async def test_other_buttons_wait_while_a_form_asks_and_its_own_buttons_work(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    """A form is modal, for buttons as for commands: an older card's or menu's button can't
+    act behind the question (a sandbox user's edited title once went into a broadcast)."""
+    boss = Person(emulator, 9000, "Boss")
+    await boss.sign_up("boss@example.com", "manager-secret", manager_code=INVITE_CODE)
+    listing = await boss.ask("/events", "no upcoming events")
+    await boss.ask("/newevent", "What's the title?")
+    press = boss.press_data(listing, "evl:0")
+    assert (await boss.answer_to(press))["text"] == ui.common.in_conversation()
+    await boss.ask("Jazz night", "Describe the event")  # the form went on where it was
+    await boss.ask("/cancel", "Cancelled")
+    press = boss.press_data(listing, "evl:0")  # no form: the button works again
+    assert (await boss.answer_to(press))["text"] != ui.common.in_conversation()
