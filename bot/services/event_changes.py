@@ -128,7 +128,7 @@ async def edit_event(
     reminder_offsets: Sequence[timedelta],
 ) -> Edited:
     """Set one field (validated by the same cleaners as creation). A new start or place is
-    told to everyone registered and moves their pending reminders; more seats go to the
+    told to everyone registered or waiting and moves pending reminders; more seats go to the
     waitlist first; fewer than are taken is refused. Bumps the revision."""
     event = await waitlist.lock_event(session, event_id=event_id)
     _check_changeable(event, now)
@@ -153,12 +153,16 @@ async def edit_event(
     await session.flush()
     notified = 0
     if which in NOTIFIED_FIELDS:
-        chats = await session.scalars(
+        # the registered and those waiting for a seat: both plan around the time and place
+        registered = await session.scalars(
             select(Registration.chat_id).where(Registration.event_id == event.id)
+        )
+        waiting = await session.scalars(
+            select(WaitlistEntry.chat_id).where(WaitlistEntry.event_id == event.id)
         )
         notified = await add_notices(
             session,
-            chat_ids=list(chats),
+            chat_ids=[*registered, *waiting],
             notice=MOVED_NOTICE,
             now=now,
             params={

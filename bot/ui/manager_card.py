@@ -25,6 +25,7 @@ from bot.ui.callbacks import (
 from bot.ui.fmt import number, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard
+from bot.ui.posts import share_button
 
 
 def manager_card(view: ManagerView, tz: ZoneInfo, *, now: datetime) -> str:
@@ -54,11 +55,6 @@ def manager_card(view: ManagerView, tz: ZoneInfo, *, now: datetime) -> str:
     return card
 
 
-def share_url(bot_username: str, event_id: int) -> str:
-    """The deep link that opens the event's card in a private chat with the bot."""
-    return f"https://t.me/{bot_username}?start=ev_{event_id}"
-
-
 def _action(label: str, event_id: int, action: ManageAction) -> InlineKeyboardButton:
     return button(label, ManagerCard(event_id, action))
 
@@ -66,8 +62,8 @@ def _action(label: str, event_id: int, action: ManageAction) -> InlineKeyboardBu
 def manager_card_keyboard(
     view: ManagerView, *, bot_username: str, now: datetime, back: Row | None = None
 ) -> InlineKeyboardMarkup:
-    """The organiser's buttons; Edit and Cancel only while the event can change, Post and
-    Share only while it is on; ``back`` (default: the /manage picker) last."""
+    """The organiser's buttons; Edit, Cancel, Post and Share only while the event is on and
+    ahead; ``back`` (default: the /manage picker) last."""
     event = view.event
     event_id = event.id
     cancelled = event.cancelled_at is not None
@@ -84,12 +80,11 @@ def manager_card_keyboard(
         ]
     )
     chart = _action(_("📈 Registrations chart"), event_id, ManageAction.CHART)
-    if cancelled:
-        rows.append([chart])
-    else:
+    if changeable:  # an invitation only makes sense while people can still come
         rows.append([_action(_("📌 Post to a chat"), event_id, ManageAction.POST), chart])
-        share = InlineKeyboardButton(_("🔗 Share"), url=share_url(bot_username, event_id))
-        rows.append([share])
+        rows.append([share_button(bot_username, event.id, event.title)])
+    else:
+        rows.append([chart])
     if changeable:
         rows.append([_action(_("✖ Cancel event"), event_id, ManageAction.CANCEL)])
     rows.append(back or [button(_("« Events"), ManagePicker(0))])
@@ -137,8 +132,8 @@ def edited(notified: int, promoted: int) -> str:
     text = _("✅ Saved.")
     if notified:
         text += " " + ngettext(
-            "{count} registered person will be told.",
-            "{count} registered people will be told.",
+            "{count} person (registered or waiting) will be told.",
+            "{count} people (registered or waiting) will be told.",
             notified,
         ).format(count=notified)
     if promoted:

@@ -52,7 +52,7 @@ async def test_moving_the_start_tells_each_attendee_once_and_moves_their_reminde
     await edit(boss, "Start", "When does it start?")
     await boss.ask("2020-01-01 10:00", "That moment has already passed")  # creation's checks
     boss.say(local_text(new_start))
-    await boss.expect("✅ Saved. 1 registered person will be told.")
+    await boss.expect("✅ Saved. 1 person (registered or waiting) will be told.")
     card = await boss.expect("Registered 1/3")
     assert new_start.astimezone(BERLIN).strftime("%H:%M") in card.text
 
@@ -101,7 +101,7 @@ async def test_title_location_and_capacity_are_checked_like_at_creation(
 
     await edit(boss, "Location", "Send the new location.")
     boss.say("Red room")
-    await boss.expect("✅ Saved. 1 registered person will be told.")
+    await boss.expect("✅ Saved. 2 people (registered or waiting) will be told.")
     moved = await ann.expect("Blues <b>night</b> moved: Main hall → Red room")
     assert "Red room" in moved.text
 

@@ -4,6 +4,7 @@ and from /events, for every manager (one team), and refused to everyone else."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 from sqlalchemy import select, update
 
@@ -53,7 +54,9 @@ async def test_manage_opens_the_card_with_counters_and_every_manager_may_use_it(
     assert "Live music in the main hall." in card.text
     assert card.labels == [*CARD_LABELS, "« Events"]
     share = [b for row in (card.reply_markup or {})["inline_keyboard"] for b in row][6]
-    assert share["url"] == f"https://t.me/{emulator.bot_user['username']}?start=ev_{event_id}"
+    link = f"https://t.me/{emulator.bot_user['username']}?start=ev_{event_id}"
+    assert share["url"].startswith("https://t.me/share/url?url=")  # Telegram's share sheet
+    assert unquote(share["url"].split("url=", 1)[1].split("&", 1)[0]) == link
     boss.press("👥 Attendees")
     attendees = await boss.expect("1 of 3 seats taken")
     assert "1. Ann — ann@example.com" in attendees.text

@@ -185,3 +185,25 @@ async def test_two_racing_cancels_tell_everyone_once(
     rows = await _outbox(race_sessions)
     assert sorted(r.chat_id for r in rows) == sorted(people)  # one notice each, no reminders
     assert all(r.status is DeliveryStatus.PENDING for r in rows)
+
+
+async def test_a_move_is_told_to_those_waiting_too(sessions: Sessions) -> None:
+    manager = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
+    ann = await make_user(sessions, "ann@example.com", now=NOW)
+    bob = await make_user(sessions, "bob@example.com", now=NOW)
+    event = await make_event(sessions, manager, now=NOW, capacity=1, starts_in=timedelta(days=2))
+    await _register(sessions, ann.id, event.id)
+    async with sessions.begin() as session:
+        joined = await waitlist.join(
+            session,
+            user=await session.get_one(User, bob.id),
+            event_id=event.id,
+            chat_id=bob.id,
+            now=NOW,
+            reminder_offsets=OFFSETS,
+        )
+    assert joined.position == 1
+    edited = await _edit(sessions, event.id, EditableField.LOCATION, "Other hall")
+    notices = [r for r in await _outbox(sessions) if r.kind is OutboxKind.NOTICE]
+    assert edited.notified == 2
+    assert sorted(n.chat_id for n in notices) == [ann.id, bob.id]
