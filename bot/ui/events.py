@@ -22,7 +22,7 @@ from bot.ui.callbacks import (
     StartAction,
 )
 from bot.ui.checkin import ticket_rows
-from bot.ui.fmt import all_of, duration, short_when, when
+from bot.ui.fmt import all_of, duration, number, short_when, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard, keyboard_or_none, pager
 from bot.ui.limits import MY_EVENTS_BUTTONS, clip
@@ -123,8 +123,14 @@ def event_card(
     waiting: int | None = None,
 ) -> str:
     """An event's details, and whether this person holds a seat, waits for one, or none is
-    left; a cancelled event says so."""
-    if event.seats_left == 0:
+    left; a started or cancelled event says so instead of counting seats."""
+    if event.cancelled_at is not None:
+        seats_line = _("🎟 Cancelled")
+    elif started:
+        seats_line = _("🎟 Started · {count} registered").format(
+            count=number(event.capacity - event.seats_left)
+        )
+    elif event.seats_left == 0:
         seats_line = _("🎟 Full (of {capacity})").format(capacity=event.capacity)
     else:
         seats_line = ngettext(

@@ -112,17 +112,16 @@ class Picker:
     current: type[AttendeePicker] | type[ManagePicker]
     past: type[PastEvents] | type[ManagePast]
     opens: Callable[[int], Callback]
-    question: Callable[[], str]
-    mark_cancelled: bool
+    question: Callable[[], str]  # without its icon: the past page puts 🕰 there
 
 
 ATTENDEES = Picker(
     AttendeePicker, PastEvents, lambda event_id: Attendees(event_id),
-    lambda: _("👥 Whose attendees?"), mark_cancelled=False,
+    lambda: _("Whose attendees?"),
 )  # fmt: skip
 MANAGE = Picker(
     ManagePicker, ManagePast, lambda event_id: ManagerCard(event_id),
-    lambda: _("🛠 Which event?"), mark_cancelled=True,
+    lambda: _("Which event?"),
 )  # fmt: skip
 
 
@@ -144,7 +143,7 @@ def picker_text(picker: Picker, page: EventPage, *, past: bool) -> str:
             "/newevent; older events are under 🕰 Past events."
         ).format(span=span)
     return _(
-        "{question} Events that started in the last {span} or are still to come, "
+        "📅 {question} Events that started in the last {span} or are still to come, "
         "soonest first (page {page} of {pages})."
     ).format(question=picker.question(), span=span, page=page.page + 1, pages=page.pages)
 
@@ -157,7 +156,7 @@ def picker_keyboard(
     rows: list[Row] = []
     for e in page.events:
         label = f"{clip(e.title)} · {short_when(e.starts_at, tz)}"
-        if picker.mark_cancelled and e.cancelled_at is not None:
+        if e.cancelled_at is not None:
             label = _("✖ {event}").format(event=label)
         rows.append([button(label, picker.opens(e.id))])
     if past:
