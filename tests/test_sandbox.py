@@ -148,3 +148,19 @@ def test_a_second_run_carries_on_where_the_first_left_off(tmp_path: Path) -> Non
     run("/me\n:as bob\n/me")
     second = run("/me")
     assert "alice@example.com" in second  # the first line of the second run is answered
+
+
+def test_the_demo_manager_posts_an_event_in_the_demo_group(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--demo"],
+        cwd=str(tmp_path),
+        env=sandbox_env(tmp_path),
+        input=":as maya\n/manage\n2\n5\n1\n:quit\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "👥 Jazz fans ·" in result.stdout  # the group's post, shown as its members see it
+    assert "0/40 going" in result.stdout
+    assert "Posted Jazz night in Jazz fans" in result.stdout

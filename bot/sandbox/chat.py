@@ -293,6 +293,13 @@ class SandboxChat:
                 owner.forget_unread(message)
             return
         if owner is None:
+            if message.chat.get("type") != "private" and message.from_bot:
+                # a post in a group or channel: shown to everyone, as its members see it
+                title = message.chat.get("title", "a group")
+                header = f"👥 {title} · {self._format(at)}" + (
+                    " · edited" if event.kind == "edited" else ""
+                )
+                self.output.bubble(message, header=header, note=None)
             return
         if owner is not self.current:
             owner.keep_unread(message, at=at, edited=event.kind == "edited")

@@ -23,6 +23,7 @@ class DemoAccount:
     role: Role
 
 
+DEMO_GROUP = -1001234567890  # "Jazz fans": the bot is a member, so events can be posted there
 DEMO_ACCOUNTS = (
     DemoAccount("maya", "Maya", "maya@example.com", "maya-manager", Role.MANAGER),
     DemoAccount("alice", "Alice", "alice@example.com", "alice-pass", Role.CUSTOMER),

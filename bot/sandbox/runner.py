@@ -14,7 +14,7 @@ from bot.context import Deps, EventBotApp
 from bot.emulator import BotAPIEmulator
 from bot.migrate import upgrade_to_head
 from bot.sandbox.chat import SandboxChat
-from bot.sandbox.demo import DEMO_ACCOUNTS, seed_demo
+from bot.sandbox.demo import DEMO_ACCOUNTS, DEMO_GROUP, seed_demo
 from bot.sandbox.render import Output, PlainOutput, RichOutput
 from bot.services import accounts, app_state, inbox
 
@@ -85,6 +85,11 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
         )
         if demo:
             await _seed(app.deps, settings, clock, output)
+            # a group the bot is in, where a manager can post events (📌 Post to a chat)
+            emulator.add_bot_to_chat(
+                DEMO_GROUP, "Jazz fans", by=chat.people.get_or_create("maya").user_id
+            )
+            output.info("  the bot is in the group “Jazz fans”: 📌 Post to a chat posts there")
         output.info(f"Managers sign up with the invite code: {settings.manager_invite_code}")
         output.info("Type :help for sandbox commands, /help for the bot's. Ctrl-D or :quit leaves.")
         await chat.handle("/start")
