@@ -170,6 +170,38 @@ class Database:
             pause = min(pause * 2, 0.1)
 
     @asynccontextmanager
+    async def write_core(self) -> AsyncIterator[AsyncConnection]:
+        """A lean write transaction on a Core connection (no Session, no update numbering),
+        for bookkeeping written in bulk on a hot path (the update inbox)."""
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.busy_timeout
+            pause = 0.005
+            while True:
+                conn = await self.engine.connect()
+                try:
+                    await conn.begin()  # BEGIN IMMEDIATE: the write lock, or "locked"
+                    break
+                except OperationalError as exc:
+                    await conn.close()
+                    if "locked" not in str(exc).lower() or loop.time() + pause > deadline:
+                        raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.1)
+            try:
+                yield conn
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+            finally:
+                await conn.close()
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A transaction that only reads (writing in it is a bug)."""
         async with self._reads.begin() as session:

@@ -131,12 +131,16 @@ async def on_other_button(update: Update, context: BotContext) -> None:
     or /cancel", like commands do, so an answer can never end up in a form the person has
     lost sight of."""
     query = update.callback_query
-    if query is None:
+    if query is None or query.message is None:
         return
-    state = (await visit(update, context)).form
-    if state is None or state.expired(context.deps.clock.now()):
-        return
-    form = FORMS.get(state.form)
+    async with context.deps.db.query() as conn:  # not visit(): most presses need no account
+        name = await form_rows.open_form_name(
+            conn,
+            chat_id=query.message.chat.id,
+            user_id=query.from_user.id,
+            now=context.deps.clock.now(),
+        )
+    form = FORMS.get(name) if name is not None else None
     if form is None or Callback.kind_of(query.data) in form.buttons:
         return
     await refuse(update, ui.common.in_conversation())

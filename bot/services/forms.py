@@ -46,6 +46,23 @@ class OpenForm:
         return self.updated_at is not None and now - self.updated_at >= FORM_TIMEOUT
 
 
+async def open_form_name(
+    conn: AsyncConnection, *, chat_id: int, user_id: int, now: datetime
+) -> str | None:
+    """The name of the form open in this chat for this person, unless it lapsed: one indexed
+    Core read, cheap enough to ask on every button press."""
+    row = (
+        await conn.execute(
+            select(FormState.form, FormState.updated_at).where(
+                FormState.chat_id == chat_id, FormState.user_id == user_id
+            )
+        )
+    ).first()
+    if row is None or now - row.updated_at >= FORM_TIMEOUT:
+        return None
+    return str(row.form)
+
+
 _COLUMNS = (
     FormState.chat_id,
     FormState.user_id,

@@ -11,14 +11,22 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import Table, and_, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import InboxUpdate
+
+INBOX = cast(Table, InboxUpdate.__table__)
+_STORE = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(INBOX)
+    .on_conflict_do_nothing(index_elements=[INBOX.c.update_id])
+    .returning(INBOX.c.update_id)
+    for dialect in (sqlite, postgresql)
+}
 
 # Telegram keeps an undelivered update for 24 hours; a handled row older than that can't be
 # delivered again, so it is only kept a little longer, for the record
@@ -43,29 +51,28 @@ class Pending:
     applied_writes: int
 
 
-async def store(session: AsyncSession, *, arrivals: Sequence[Arrival], now: datetime) -> set[int]:
-    """Keep ``arrivals``; the ids of those not seen before (the rest are repeats)."""
+async def store(
+    conn: AsyncConnection | AsyncSession, *, arrivals: Sequence[Arrival], now: datetime
+) -> set[int]:
+    """Keep ``arrivals``; the ids of those not seen before (the rest are repeats). Core on
+    the table (no ORM bulk machinery): this runs for every batch Telegram delivers."""
     if not arrivals:
         return set()
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = (
-        dialect.insert(InboxUpdate)
-        .values(
-            [
-                {
-                    "update_id": a.update_id,
-                    "chat_id": a.chat_id,
-                    "payload": a.payload,
-                    "received_at": now,
-                    "applied_writes": 0,
-                }
-                for a in arrivals
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
-        .returning(InboxUpdate.update_id)
-    )
-    return set((await session.scalars(statement)).all())
+    backend = conn.dialect if isinstance(conn, AsyncConnection) else conn.get_bind().dialect
+    rows = [
+        {
+            "update_id": a.update_id,
+            "chat_id": a.chat_id,
+            "payload": a.payload,
+            "received_at": now,
+            "applied_writes": 0,
+        }
+        for a in arrivals
+    ]
+    # one statement for any number of rows (executemany with RETURNING): compiled once and
+    # cached, where a multi-row VALUES was compiled anew for every batch
+    inserted = await conn.execute(_STORE[backend.name], rows)
+    return set(inserted.scalars().all())
 
 
 async def last_update_id(session: AsyncSession) -> int:
@@ -167,23 +174,16 @@ async def unhandled(session: AsyncSession, *, after: int = -1, limit: int = 500)
 
 
 async def mark_handled(
-    session: AsyncSession, *, update_ids: Collection[int], now: datetime
+    conn: AsyncConnection | AsyncSession, *, update_ids: Collection[int], now: datetime
 ) -> None:
     """Record that the handlers of ``update_ids`` finished."""
     if update_ids:
-        await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id.in_(list(update_ids)))
-            .values(handled_at=now)
-            .execution_options(synchronize_session=False)
+        await conn.execute(
+            update(INBOX).where(INBOX.c.update_id.in_(list(update_ids))).values(handled_at=now)
         )
 
 
-async def prune(session: AsyncSession, *, now: datetime) -> int:
+async def prune(conn: AsyncConnection | AsyncSession, *, now: datetime) -> int:
     """Forget handled updates old enough that Telegram can't deliver them again."""
-    removed = await session.execute(
-        delete(InboxUpdate)
-        .where(InboxUpdate.handled_at < now - KEEP_HANDLED)
-        .execution_options(synchronize_session=False)
-    )
+    removed = await conn.execute(delete(INBOX).where(INBOX.c.handled_at < now - KEEP_HANDLED))
     return int(removed.rowcount)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import Bot, Update
 
@@ -29,7 +30,10 @@ from db.update_writes import UpdateWrites
 
 log = logging.getLogger(__name__)
 
-FLUSH_DELAY = 0.02  # seconds: handled marks are written in batches, this far apart at most
+# seconds between batches of handled marks: one process replays at most this much of
+# read-only work after a crash; replicas wait for a chat's mark before claiming its next
+FLUSH_DELAY = 0.1
+SHARED_FLUSH_DELAY = 0.02
 PRUNE_EVERY = 600.0
 
 
@@ -76,12 +80,19 @@ class Inbox:
                 await task
         await self._flush()
 
-    async def accept(self, updates: Sequence[Update]) -> list[Update]:
-        """Store ``updates`` and hand the ones not delivered before to the handlers."""
-        arrivals = [rows.Arrival(u.update_id, order_key(u), u.to_dict()) for u in updates]
-        async with self.db.write() as session:
-            fresh = await rows.store(session, arrivals=arrivals, now=self.clock.now())
-            await self._announce(session, fresh)
+    async def accept(
+        self, updates: Sequence[Update], raw: Sequence[dict[str, Any]] | None = None
+    ) -> list[Update]:
+        """Store ``updates`` (with ``raw``, the JSON they were read from, when at hand) and
+        hand the ones not delivered before to the handlers."""
+        payloads = raw if raw is not None else [u.to_dict() for u in updates]
+        arrivals = [
+            rows.Arrival(u.update_id, order_key(u), payload)
+            for u, payload in zip(updates, payloads, strict=True)
+        ]
+        async with self.db.write_core() as conn:
+            fresh = await rows.store(conn, arrivals=arrivals, now=self.clock.now())
+            await self._announce(conn, fresh)
         if len(fresh) < len(updates):
             log.info("dropped %d repeated update(s)", len(updates) - len(fresh))
         accepted = [u for u in updates if u.update_id in fresh]
@@ -158,7 +169,7 @@ class Inbox:
     async def _flush_loop(self) -> None:
         while True:
             await self._wake.wait()
-            await asyncio.sleep(FLUSH_DELAY)
+            await asyncio.sleep(SHARED_FLUSH_DELAY if self.shared else FLUSH_DELAY)
             try:
                 await self._flush()
             except Exception:  # the marks are kept and written with the next batch
@@ -174,12 +185,12 @@ class Inbox:
         if not batch and not prune:
             return
         try:
-            async with self.db.write() as session:
-                await rows.mark_handled(session, update_ids=batch, now=now)
+            async with self.db.write_core() as conn:
+                await rows.mark_handled(conn, update_ids=batch, now=now)
                 if batch:
-                    await self._announce(session, set(batch))
+                    await self._announce(conn, set(batch))
                 if prune:
-                    await rows.prune(session, now=now)
+                    await rows.prune(conn, now=now)
         except BaseException:
             self._handled[:0] = batch
             raise

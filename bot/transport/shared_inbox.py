@@ -96,9 +96,11 @@ class SharedInbox(Inbox):
     def _notified(self, *_args: object) -> None:
         self._claim_now.set()
 
-    async def accept(self, updates: Sequence[Update]) -> list[Update]:
+    async def accept(
+        self, updates: Sequence[Update], raw: Sequence[dict[str, Any]] | None = None
+    ) -> list[Update]:
         """Store ``updates``; the replicas claim them from the table (this one included)."""
-        accepted = await super().accept(updates)
+        accepted = await super().accept(updates, raw)
         self._claim_now.set()
         return accepted
 
