@@ -135,16 +135,18 @@ async def dispatch_due(
         async with deps.db.read() as session:
             # "now" moves on: what falls due during a long run (a reminder amid a broadcast)
             # is taken in the next batch, ahead of the broadcast's rows
-            ids = await outbox.due_ids(
+            due = await outbox.due_rows(
                 session, now=deps.clock.now(), limit=batch, exclude=stats.requeued
             )
-        if not ids or not keep_going():
+        if not due or not keep_going():
             break
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for message_id in ids:
-            queue.put_nowait(message_id)
+        # one queue per worker, and one chat's rows all in the same queue: they go out in
+        # the order above (a reminder before a broadcast), never overtaking each other
+        queues: list[asyncio.Queue[int]] = [asyncio.Queue() for _ in range(WORKERS)]
+        for message_id, chat_id in due:
+            queues[chat_id % WORKERS].put_nowait(message_id)
         deadline = time.monotonic() + BATCH_SECONDS
-        await asyncio.gather(*(_worker(bot, deps, queue, stats, deadline) for _ in range(WORKERS)))
+        await asyncio.gather(*(_worker(bot, deps, queue, stats, deadline) for queue in queues))
         await broadcast_status.refresh(bot, deps, settle=False)
     await broadcast_status.refresh(bot, deps, settle=True)
     return stats

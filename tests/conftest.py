@@ -194,7 +194,8 @@ class RunningBot(AbstractAsyncContextManager["RunningBot"]):
     async def __aexit__(self, *exc: object) -> None:
         self.emulator.set_long_polls(False)  # answer the pending getUpdates at once
         try:
-            await stop_polling(self.app)
+            async with asyncio.timeout(60):  # a stop that hangs fails here, with a traceback
+                await stop_polling(self.app)
         finally:
             self.emulator.set_long_polls(True)
 

@@ -144,13 +144,12 @@ async def renew_claims(
     )
 
 
-async def release_claims(session: AsyncSession, *, holder: str) -> None:
+async def release_claims(conn: AsyncConnection | AsyncSession, *, holder: str) -> None:
     """Give back ``holder``'s claims on updates it did not finish (a clean stop)."""
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.claimed_by == holder, InboxUpdate.handled_at.is_(None))
+    await conn.execute(
+        update(INBOX)
+        .where(INBOX.c.claimed_by == holder, INBOX.c.handled_at.is_(None))
         .values(claimed_by=None, claimed_until=None)
-        .execution_options(synchronize_session=False)
     )
 
 

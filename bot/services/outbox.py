@@ -113,20 +113,28 @@ async def expire_started(session: AsyncSession, *, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0) + int(getattr(notices, "rowcount", 0) or 0)
 
 
-async def due_ids(
+async def due_rows(
     session: AsyncSession, *, now: datetime, limit: int, exclude: Collection[int] = ()
-) -> list[int]:
-    """Ids of pending rows due at ``now``: reminders and notices first, then broadcasts;
-    oldest first within each."""
+) -> list[tuple[int, int]]:
+    """(id, chat) of pending rows due at ``now``: reminders and notices first, then
+    broadcasts; oldest first within each."""
     query = (
-        select(OutboxMessage.id)
+        select(OutboxMessage.id, OutboxMessage.chat_id)
         .where(OutboxMessage.status == DeliveryStatus.PENDING, OutboxMessage.due_at <= now)
         .order_by(_BULK_LAST, OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
     if exclude:
         query = query.where(OutboxMessage.id.not_in(list(exclude)))
-    return list(await session.scalars(query))
+    return [(int(row_id), int(chat_id)) for row_id, chat_id in await session.execute(query)]
+
+
+async def due_ids(
+    session: AsyncSession, *, now: datetime, limit: int, exclude: Collection[int] = ()
+) -> list[int]:
+    """Ids of pending rows due at ``now``, in the order they are sent (``due_rows``)."""
+    rows = await due_rows(session, now=now, limit=limit, exclude=exclude)
+    return [row_id for row_id, _chat in rows]
 
 
 async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Delivery | None:

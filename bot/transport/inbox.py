@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 FLUSH_DELAY = 0.1
 SHARED_FLUSH_DELAY = 0.02
 PRUNE_EVERY = 600.0
+STOP_STEP = 10.0  # seconds each step of stopping may take before it is given up
 
 
 def order_key(update: Update) -> int | None:
@@ -76,9 +77,14 @@ class Inbox:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._flush()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                async with asyncio.timeout(STOP_STEP):
+                    await task
+        try:
+            async with asyncio.timeout(STOP_STEP):
+                await self._flush()
+        except Exception:  # unmarked updates are handled again at the next start: no loss
+            log.warning("could not write the last handled marks", exc_info=True)
 
     async def accept(
         self, updates: Sequence[Update], raw: Sequence[dict[str, Any]] | None = None

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "eventbot_inbox"
 CLAIM_POLL = 0.25  # seconds between looks when no notification came
 HANDLED_POLL = 0.05  # how often a webhook request checks whether another replica finished
+STOP_STEP = 10.0  # seconds each step of stopping may take before it is given up
 
 
 def replica_name() -> str:
@@ -73,19 +74,24 @@ class SharedInbox(Inbox):
     async def stop(self) -> None:
         """Stop claiming and listening; write the last handled marks and give back the
         claims on what is left (another replica, or the next run, takes them at once)."""
+        for watcher in list(self._watchers):
+            watcher.cancel()
         await super().stop()
         try:
-            async with self.db.write() as session:
-                await rows.release_claims(session, holder=self.replica)
+            async with asyncio.timeout(STOP_STEP):
+                async with self.db.write_core() as conn:
+                    await rows.release_claims(conn, holder=self.replica)
         except Exception:
             log.exception("could not give back this replica's claims; they lapse by themselves")
         if self._listener is not None:
             connection, raw = self._listener
             self._listener = None
             try:
-                await raw.driver_connection.remove_listener(CHANNEL, self._notified)
-            finally:
-                await connection.close()
+                async with asyncio.timeout(STOP_STEP):
+                    await raw.driver_connection.remove_listener(CHANNEL, self._notified)
+                    await connection.close()
+            except Exception:  # a stopping replica must stop: the server drops the session
+                log.warning("could not close the LISTEN connection cleanly", exc_info=True)
 
     async def _listen(self) -> None:
         connection = await self.db.engine.connect()
