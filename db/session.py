@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db import inline_sqlite
+from db.inline_reads import InlineReader, InlineSQLite, Reader
 from db.update_writes import REPLAY, claim_write, release_write
 
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -111,6 +112,9 @@ class Database:
         )
         self._queries = self.engine.execution_options(**{BEGIN_OPTION: NO_BEGIN})
         self._write_lock = asyncio.Lock() if self.sqlite else None
+        database = make_url(url).database if self.sqlite else None
+        self._inline_path = database if database and database != ":memory:" else None
+        self._inline: InlineSQLite | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -208,17 +212,30 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def query(self) -> AsyncIterator[AsyncConnection]:
+    async def query(self) -> AsyncIterator[Reader]:
         """A connection for Core reads whose every statement stands alone.
 
-        For the busiest screens (event list, card): no Session, no ORM objects, and on SQLite
-        no BEGIN/COMMIT, since a single statement is already a consistent read. That costs
-        less than half the CPU of ``read()`` for the same rows (``python -m bench.micro``).
-        Use ``read()`` when statements must see one snapshot together.
+        For the busiest screens (event list, card, the sender's account and form): no
+        Session, no ORM objects, and on SQLite no BEGIN/COMMIT, since a single statement is
+        already a consistent read; statements marked ``db.inline_reads.reused`` skip
+        SQLAlchemy's execution machinery there too (``python -m bench.micro`` shows the
+        cost of each way). Use ``read()`` when statements must see one snapshot together.
         """
-        async with self._queries.connect() as conn:
-            yield conn
+        if not self.sqlite or self._inline_path is None:
+            async with self._queries.connect() as conn:
+                yield conn
+            return
+        if self._inline is None:
+            self._inline = InlineSQLite(self._inline_path, self.engine.dialect, INLINE_LOCK_WAIT)
+        reader = InlineReader(self._inline, self._queries)
+        try:
+            yield reader
+        finally:
+            await reader.close()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         await self.engine.dispose()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam, delete, exists, func, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services import waitlist
@@ -28,6 +28,7 @@ from bot.services.errors import (
 from bot.services.events import MAX_YEARS_AHEAD, latest_start
 from bot.services.outbox import add_notices
 from bot.services.views import EVENT_COLUMNS, EventInfo
+from db.inline_reads import Reader, reused
 from db.models import (
     DeliveryStatus,
     Event,
@@ -69,17 +70,19 @@ def _count(*where: object) -> object:
     return select(func.count()).where(*where).correlate(Event).scalar_subquery()  # type: ignore[arg-type]
 
 
-_MANAGER_CARD = select(
-    *EVENT_COLUMNS,
-    _count(Registration.event_id == Event.id).label("registered"),  # type: ignore[attr-defined]
-    _count(WaitlistEntry.event_id == Event.id).label("waiting"),  # type: ignore[attr-defined]
-    _count(  # type: ignore[attr-defined]
-        Registration.event_id == Event.id, Registration.checked_in_at.is_not(None)
-    ).label("checked_in"),
-).where(Event.id == bindparam("event_id"))
+_MANAGER_CARD = reused(
+    select(
+        *EVENT_COLUMNS,
+        _count(Registration.event_id == Event.id).label("registered"),  # type: ignore[attr-defined]
+        _count(WaitlistEntry.event_id == Event.id).label("waiting"),  # type: ignore[attr-defined]
+        _count(  # type: ignore[attr-defined]
+            Registration.event_id == Event.id, Registration.checked_in_at.is_not(None)
+        ).label("checked_in"),
+    ).where(Event.id == bindparam("event_id"))
+)
 
 
-async def manager_view(conn: AsyncConnection, *, event_id: int) -> ManagerView:
+async def manager_view(conn: Reader, *, event_id: int) -> ManagerView:
     """The event and its counters in one statement, or EventNotFound."""
     row = (await conn.execute(_MANAGER_CARD, {"event_id": event_id})).first()
     if row is None:

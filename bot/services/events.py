@@ -10,12 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, case, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services.errors import EventNotFound, InvalidInput, Problem
 from bot.services.text import hidden_character
 from bot.services.views import EVENT_COLUMNS, EventInfo, Viewer
+from db.inline_reads import Reader, reused
 from db.models import Event, Registration, TelegramAccount, User, WaitlistEntry
 
 MAX_TITLE_CHARS = 100
@@ -192,8 +193,8 @@ RECENTLY_STARTED = timedelta(hours=24)
 # upcoming row for its cancelled_at (about 12 ms for 100,000 upcoming events on SQLite,
 # against 1 ms for the bare index walk; a partial index would bring that back)
 _LISTED = (Event.starts_at > bindparam("now"), Event.cancelled_at.is_(None))
-_TOTAL_LISTED = select(func.count()).where(*_LISTED)
-_LISTED_PAGE = (
+_TOTAL_LISTED = reused(select(func.count()).where(*_LISTED))
+_LISTED_PAGE = reused(
     select(*EVENT_COLUMNS, _TOTAL_LISTED.scalar_subquery().label("total"))
     .where(*_LISTED)
     .order_by(Event.starts_at, Event.id)
@@ -201,12 +202,12 @@ _LISTED_PAGE = (
     .limit(bindparam("limit"))
 )
 # what organisers pick from: every event from "now" on, cancelled ones too (marked)
-_TOTAL_UPCOMING = select(func.count()).where(Event.starts_at > bindparam("now"))
+_TOTAL_UPCOMING = reused(select(func.count()).where(Event.starts_at > bindparam("now")))
 # The page and the number of upcoming events in one statement: a single statement is its own
 # consistent read, so Database.query() needs no transaction around it. The count walks only
 # the starts_at index (a window count made SQLite read every upcoming row: 100,000 events
 # cost tens of milliseconds, benchmark P4); SQLite evaluates the uncorrelated subquery once.
-_UPCOMING = (
+_UPCOMING = reused(
     select(*EVENT_COLUMNS, _TOTAL_UPCOMING.scalar_subquery().label("total"))
     .where(Event.starts_at > bindparam("now"))
     .order_by(Event.starts_at, Event.id)
@@ -214,8 +215,8 @@ _UPCOMING = (
     .limit(bindparam("limit"))
 )
 # the other side of the same line: events that started at or before "now", most recent first
-_TOTAL_PAST = select(func.count()).where(Event.starts_at <= bindparam("now"))
-_PAST = (
+_TOTAL_PAST = reused(select(func.count()).where(Event.starts_at <= bindparam("now")))
+_PAST = reused(
     select(*EVENT_COLUMNS, _TOTAL_PAST.scalar_subquery().label("total"))
     .where(Event.starts_at <= bindparam("now"))
     .order_by(Event.starts_at.desc(), Event.id.desc())
@@ -224,9 +225,7 @@ _PAST = (
 )
 
 
-async def upcoming_page(
-    conn: AsyncConnection, *, now: datetime, page: int, page_size: int
-) -> EventPage:
+async def upcoming_page(conn: Reader, *, now: datetime, page: int, page_size: int) -> EventPage:
     """Upcoming events that are not cancelled, soonest first, ``page_size`` at a time.
 
     A page past the end shows the last page (the list may have shrunk since the button was
@@ -235,9 +234,7 @@ async def upcoming_page(
     return await _event_page(conn, _LISTED_PAGE, _TOTAL_LISTED, now, page, page_size)
 
 
-async def current_page(
-    conn: AsyncConnection, *, now: datetime, page: int, page_size: int
-) -> EventPage:
+async def current_page(conn: Reader, *, now: datetime, page: int, page_size: int) -> EventPage:
     """Events that started less than RECENTLY_STARTED ago or are still to come, soonest
     first: the /attendees picker, which must not lose an event the moment it starts."""
     return await _event_page(
@@ -245,16 +242,14 @@ async def current_page(
     )
 
 
-async def past_page(
-    conn: AsyncConnection, *, now: datetime, page: int, page_size: int
-) -> EventPage:
+async def past_page(conn: Reader, *, now: datetime, page: int, page_size: int) -> EventPage:
     """Events that started RECENTLY_STARTED ago or earlier, most recent first: exactly those
     current_page leaves out."""
     return await _event_page(conn, _PAST, _TOTAL_PAST, now - RECENTLY_STARTED, page, page_size)
 
 
 async def _event_page(
-    conn: AsyncConnection,
+    conn: Reader,
     statement: Select[Any],
     count: Select[Any],
     now: datetime,
@@ -296,7 +291,7 @@ class CardView:
 
 
 _ahead = aliased(WaitlistEntry)
-_CARD = (
+_CARD = reused(
     select(
         *EVENT_COLUMNS,
         User.id.label("viewer_id"),
@@ -328,7 +323,7 @@ _CARD = (
 
 
 async def card_view(
-    conn: AsyncConnection, *, event_id: int, telegram_user_id: int, now: datetime
+    conn: Reader, *, event_id: int, telegram_user_id: int, now: datetime
 ) -> CardView:
     """Event, viewer and seat in one statement (the card is the busiest screen)."""
     result = await conn.execute(_CARD, {"event_id": event_id, "telegram_user_id": telegram_user_id})

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox
 from bot.services.errors import DomainError
+from db.inline_reads import Reader, reused
 from db.models import FormState
 
 # Forms left alone this long are closed (the person is told, through the outbox).
@@ -46,18 +47,17 @@ class OpenForm:
         return self.updated_at is not None and now - self.updated_at >= FORM_TIMEOUT
 
 
-async def open_form_name(
-    conn: AsyncConnection, *, chat_id: int, user_id: int, now: datetime
-) -> str | None:
+_OPEN_FORM = reused(
+    select(FormState.form, FormState.updated_at).where(
+        FormState.chat_id == bindparam("chat_id"), FormState.user_id == bindparam("user_id")
+    )
+)
+
+
+async def open_form_name(conn: Reader, *, chat_id: int, user_id: int, now: datetime) -> str | None:
     """The name of the form open in this chat for this person, unless it lapsed: one indexed
     Core read, cheap enough to ask on every button press."""
-    row = (
-        await conn.execute(
-            select(FormState.form, FormState.updated_at).where(
-                FormState.chat_id == chat_id, FormState.user_id == user_id
-            )
-        )
-    ).first()
+    row = (await conn.execute(_OPEN_FORM, {"chat_id": chat_id, "user_id": user_id})).first()
     if row is None or now - row.updated_at >= FORM_TIMEOUT:
         return None
     return str(row.form)
@@ -72,8 +72,10 @@ _COLUMNS = (
     FormState.version,
     FormState.updated_at,
 )
-_LOAD = select(*_COLUMNS).where(
-    FormState.chat_id == bindparam("chat_id"), FormState.user_id == bindparam("user_id")
+_LOAD = reused(
+    select(*_COLUMNS).where(
+        FormState.chat_id == bindparam("chat_id"), FormState.user_id == bindparam("user_id")
+    )
 )
 
 
@@ -89,9 +91,7 @@ def _from_row(row: Any) -> OpenForm:
     )
 
 
-async def load(
-    conn: AsyncConnection | AsyncSession, *, chat_id: int, user_id: int
-) -> OpenForm | None:
+async def load(conn: Reader, *, chat_id: int, user_id: int) -> OpenForm | None:
     """The open form of this person in this chat, if any (one primary-key read)."""
     row = (await conn.execute(_LOAD, {"chat_id": chat_id, "user_id": user_id})).first()
     return None if row is None else _from_row(row)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import EventNotFound, EventNotPostable
+from db.inline_reads import Reader, reused
 from db.models import Event, EventPost, WaitlistEntry
 
 
@@ -63,6 +64,9 @@ _VIEW_COLUMNS = (
 )
 
 
+_POST_VIEW = reused(select(*_VIEW_COLUMNS).where(Event.id == bindparam("event_id")))
+
+
 def _view(row: object) -> PostView:
     return PostView(
         id=row.id,  # type: ignore[attr-defined]
@@ -77,17 +81,15 @@ def _view(row: object) -> PostView:
     )
 
 
-async def post_view(conn: AsyncConnection | AsyncSession, *, event_id: int) -> PostView:
+async def post_view(conn: Reader, *, event_id: int) -> PostView:
     """The event as a post shows it, or raise EventNotFound."""
-    row = (await conn.execute(select(*_VIEW_COLUMNS).where(Event.id == event_id))).first()
+    row = (await conn.execute(_POST_VIEW, {"event_id": event_id})).first()
     if row is None:
         raise EventNotFound()
     return _view(row)
 
 
-async def postable_view(
-    conn: AsyncConnection | AsyncSession, *, event_id: int, now: datetime
-) -> PostView:
+async def postable_view(conn: Reader, *, event_id: int, now: datetime) -> PostView:
     """The event to post: it must exist, not be cancelled and not have started."""
     view = await post_view(conn, event_id=event_id)
     if view.cancelled or view.starts_at <= now:
@@ -96,7 +98,7 @@ async def postable_view(
 
 
 async def search_upcoming(
-    conn: AsyncConnection, *, query: str, now: datetime, offset: int, limit: int
+    conn: Reader, *, query: str, now: datetime, offset: int, limit: int
 ) -> tuple[list[PostView], bool]:
     """Upcoming, not cancelled events whose title contains ``query`` (case-insensitive;
     an empty query matches all), soonest first; and whether more follow."""

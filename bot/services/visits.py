@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, literal, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.services.forms import OpenForm
 from bot.services.views import Viewer
+from db.inline_reads import Reader, reused
 from db.models import FormState, TelegramAccount, User
 
 
@@ -25,7 +25,7 @@ class Visit:
 
 
 _ONE = select(literal(1).label("one")).subquery("one")
-_VISIT = (
+_VISIT = reused(
     select(
         User.id.label("account_id"),
         User.name.label("account_name"),
@@ -49,7 +49,7 @@ _VISIT = (
 
 
 async def load_visit(
-    conn: AsyncConnection, *, telegram_user_id: int, chat_id: int | None, now: datetime
+    conn: Reader, *, telegram_user_id: int, chat_id: int | None, now: datetime
 ) -> Visit:
     """The account this Telegram user is logged in as (None when not, or expired) and the
     form they have open in ``chat_id`` (None outside private chats)."""

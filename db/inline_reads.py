@@ -1,0 +1,237 @@
+"""The busiest reads on SQLite without SQLAlchemy's per-statement machinery.
+
+Running a compiled, cached Core statement through SQLAlchemy still costs ~200 µs of CPU here
+(connection checkout, cache key, execution context, result metadata); SQLite answers the
+same indexed query in ~10 µs (``python -m bench.micro``). Every update reads at least twice
+(the open form, then its screen), so that overhead was a third of the bot's CPU per update.
+
+A statement marked with :func:`reused` (a module-level constant with ``bindparam``s) is
+compiled once for SQLite and then run on one plain ``sqlite3`` connection with its own bind
+and result processing, the same type conversions SQLAlchemy applies (aware datetimes, enums,
+JSON). One connection serves every task: SQLite runs inline on the loop (``db.inline_sqlite``)
+and each call executes and fetches all rows without suspending, so no two calls interleave,
+and in autocommit mode each statement is its own consistent read. Anything else (statements
+built per call, PostgreSQL) goes through SQLAlchemy as before.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import Executable
+
+S = TypeVar("S", bound=Executable)
+Processor = Callable[[Any], Any] | None
+
+# statements marked reused, by id; the dict keeps them alive, so an id is never reused
+_REUSED: dict[int, Executable] = {}
+
+
+def reused(statement: S) -> S:
+    """Mark a module-level SELECT (``bindparam`` for what changes) as run again and again:
+    on SQLite, ``Database.query()`` runs it from SQL compiled once."""
+    _REUSED[id(statement)] = statement
+    return statement
+
+
+class Rows(Protocol):
+    """What the readers' results offer (SQLAlchemy's results offer it too)."""
+
+    def first(self) -> Any: ...
+
+    def one(self) -> Any: ...
+
+    def all(self) -> Sequence[Any]: ...
+
+    def scalar(self) -> Any: ...
+
+
+class Reader(Protocol):
+    """What ``Database.query()`` yields: an AsyncConnection, or on SQLite an InlineReader
+    (sessions offer it too)."""
+
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
+    ) -> Rows: ...
+
+    async def scalar(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
+    ) -> Any: ...
+
+
+class _Row(tuple):  # type: ignore[type-arg]
+    """Base of the row types: values by position and by name, plus ``_mapping``."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...]
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return dict(zip(self._fields, self, strict=True))
+
+
+def _row_type(keys: list[str]) -> type[_Row]:
+    """A tuple type whose values are also attributes named after the columns (like
+    SQLAlchemy's Row; a name a tuple already has, like ``count``, stays the tuple's)."""
+    attributes: dict[str, Any] = {"__slots__": (), "_fields": tuple(keys)}
+    for index, key in enumerate(keys):
+        if key.isidentifier() and not hasattr(tuple, key) and key not in attributes:
+            attributes[key] = property(itemgetter(index))
+    return type("Row", (_Row,), attributes)
+
+
+class _Prepared:
+    """One statement compiled for SQLite: its SQL, how to bind, how to read rows back."""
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.positiontup is None or compiled.post_compile_params:
+            raise ValueError("statement needs per-call compilation")
+        self.sql = compiled.string
+        self.names: tuple[str, ...] = tuple(compiled.positiontup)
+        self.defaults = {
+            name: bind.value for name, bind in compiled.binds.items() if bind.value is not None
+        }
+        self.binds: dict[str, Processor] = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()
+        }
+        self.results: list[Processor] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        ]
+        self.convert = any(p is not None for p in self.results)
+        self.row: type[_Row] | None = None  # named after the SQL's column names, when first run
+
+    def parameters(self, given: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name in self.names:
+            value = given[name] if name in given else self.defaults.get(name)
+            process = self.binds[name]
+            values.append(value if process is None or value is None else process(value))
+        return values
+
+    def rows(self, raw: list[tuple[Any, ...]], description: Sequence[Sequence[Any]]) -> list[Any]:
+        make = self.row
+        if make is None:  # the names SQLAlchemy's rows have: those of the rendered SQL
+            make = self.row = _row_type([column[0] for column in description])
+        if not self.convert:
+            return [make(values) for values in raw]
+        processors = self.results
+        return [
+            make(
+                [
+                    v if p is None or v is None else p(v)
+                    for p, v in zip(processors, values, strict=True)
+                ]
+            )
+            for values in raw
+        ]
+
+
+class InlineRows:
+    """A fully fetched result, shaped like SQLAlchemy's."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> Any:
+        if len(self._rows) != 1:
+            raise LookupError(f"expected one row, got {len(self._rows)}")
+        return self._rows[0]
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+
+class InlineSQLite:
+    """The process's one read connection to a SQLite file, and its compiled statements."""
+
+    def __init__(self, path: str, dialect: Dialect, busy_timeout: float) -> None:
+        self.dialect = dialect
+        # autocommit: every statement is its own read transaction, ended when it is fetched
+        self.conn = sqlite3.connect(
+            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        self.conn.execute("PRAGMA query_only=ON")
+        self._prepared: dict[int, _Prepared | None] = {}
+
+    def prepared(self, statement: Executable) -> _Prepared | None:
+        """The compiled form of a reused statement; None for any other."""
+        key = id(statement)
+        try:
+            return self._prepared[key]
+        except KeyError:
+            pass
+        found = _REUSED.get(key)
+        prepared = None
+        if found is not None and found is statement:
+            try:
+                prepared = _Prepared(found, self.dialect)
+            except ValueError:
+                prepared = None
+        self._prepared[key] = prepared
+        return prepared
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class InlineReader:
+    """``Database.query()`` on SQLite: reused statements inline, others through SQLAlchemy
+    on a connection opened only if one is needed."""
+
+    __slots__ = ("_engine", "_fallback", "_inline")
+
+    def __init__(self, inline: InlineSQLite, engine: AsyncEngine) -> None:
+        self._inline = inline
+        self._engine = engine
+        self._fallback: AsyncConnection | None = None
+
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Rows:
+        """Run ``statement`` with ``parameters``; every row is fetched before this returns."""
+        prepared = self._inline.prepared(statement)
+        if prepared is None:
+            conn = await self._connection()
+            return await conn.execute(statement, parameters)
+        cursor = self._inline.conn.execute(prepared.sql, prepared.parameters(parameters or {}))
+        try:
+            return InlineRows(prepared.rows(cursor.fetchall(), cursor.description))
+        finally:
+            cursor.close()
+
+    def runs_inline(self, statement: Executable) -> bool:
+        """Whether ``statement`` skips SQLAlchemy here (it was marked ``reused``)."""
+        return self._inline.prepared(statement) is not None
+
+    async def scalar(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The first column of the first row, or None."""
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def _connection(self) -> AsyncConnection:
+        if self._fallback is None:
+            self._fallback = await self._engine.connect()
+        return self._fallback
+
+    async def close(self) -> None:
+        """Give back the fallback connection, if one was opened."""
+        if self._fallback is not None:
+            await self._fallback.close()
+            self._fallback = None
