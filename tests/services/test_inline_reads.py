@@ -107,9 +107,9 @@ async def test_a_statement_built_per_call_goes_through_sqlalchemy(sessions: Sess
 async def test_inline_reads_see_writes_at_once_and_cannot_write(sessions: Sessions) -> None:
     event_ids = await _world(sessions)
     async with sessions.db.query() as reader:
-        assert await forms.open_form_name(
-            reader, chat_id=TG_BOB, user_id=TG_BOB, now=NOW
-        ) == "login"
+        assert (
+            await forms.open_form_name(reader, chat_id=TG_BOB, user_id=TG_BOB, now=NOW) == "login"
+        )
     async with sessions.begin() as session:
         state = await forms.load(session, chat_id=TG_BOB, user_id=TG_BOB)
         assert state is not None
