@@ -52,6 +52,17 @@ class DispatchStats:
     failed: int = 0
     # rows put back for a retry: not tried again in the same run
     requeued: set[int] = field(default_factory=set)
+    # sent, and marked so at the end of the batch in one write (until then, and forever if
+    # the process dies first, they stay "sending": never sent twice)
+    to_confirm: list[int] = field(default_factory=list)
+
+
+async def _confirm_sent(deps: Deps, stats: DispatchStats) -> None:
+    """Mark the batch's sent rows as sent, in one lean transaction."""
+    ids, stats.to_confirm = stats.to_confirm, []
+    if ids:
+        async with deps.db.write_core() as conn:
+            await outbox.confirm_sent_many(conn, message_ids=ids, now=deps.clock.now())
 
 
 def batch_size(send_rate_limit: float) -> int:
@@ -146,7 +157,10 @@ async def dispatch_due(
         for message_id, chat_id in due:
             queues[chat_id % WORKERS].put_nowait(message_id)
         deadline = time.monotonic() + BATCH_SECONDS
-        await asyncio.gather(*(_worker(bot, deps, queue, stats, deadline) for queue in queues))
+        try:
+            await asyncio.gather(*(_worker(bot, deps, queue, stats, deadline) for queue in queues))
+        finally:
+            await _confirm_sent(deps, stats)
         await broadcast_status.refresh(bot, deps, settle=False)
     await broadcast_status.refresh(bot, deps, settle=True)
     return stats
@@ -159,8 +173,8 @@ async def _worker(
     while not queue.empty() and time.monotonic() < deadline:
         message_id = queue.get_nowait()
         now = deps.clock.now()
-        async with deps.db.write() as session:
-            delivery = await outbox.claim(session, message_id=message_id, now=now)
+        async with deps.db.write_core() as conn:
+            delivery = await outbox.claim(conn, message_id=message_id, now=now)
         if delivery is not None:
             await _deliver(bot, deps, delivery, stats)
 
@@ -224,10 +238,7 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
             log.warning("outbox message %s not sent (%s); will retry", delivery.message_id, exc)
             break
         else:
-            async with deps.db.write() as session:
-                await outbox.confirm_sent(
-                    session, message_id=delivery.message_id, now=deps.clock.now()
-                )
+            stats.to_confirm.append(delivery.message_id)  # confirmed with the batch's others
             stats.sent += 1
             return
     async with deps.db.write() as session:

@@ -94,6 +94,8 @@ class TelegramAccount(Base):
     """A Telegram user, the chat we talk to them in, and the login session it holds."""
 
     __tablename__ = "telegram_accounts"
+    # by chat: is this chat blocked (each outbox row sent looks), and who is logged in there
+    __table_args__ = (Index("ix_telegram_accounts_chat_id", "chat_id"),)
 
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int] = mapped_column(BigInteger)

@@ -176,7 +176,7 @@ class Database:
     @asynccontextmanager
     async def write_core(self) -> AsyncIterator[AsyncConnection]:
         """A lean write transaction on a Core connection (no Session, no update numbering),
-        for bookkeeping written in bulk on a hot path (the update inbox)."""
+        for bookkeeping on a hot path outside updates (the update inbox, the outbox claims)."""
         if self._write_lock is None:
             async with self.engine.begin() as conn:
                 yield conn

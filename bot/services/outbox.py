@@ -7,13 +7,13 @@ due, claiming it atomically and recording how delivery went are the same for all
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services import sessions
@@ -33,6 +33,34 @@ NOTICE_LIFETIME = timedelta(days=1)
 # kinds that go to whoever holds the registration, in a chat still logged into their account
 PERSONAL = frozenset({OutboxKind.REMINDER, OutboxKind.BROADCAST})
 # reminders and notices are claimed before broadcasts: a big broadcast never delays them
+# a session, or a Core connection in a lean write transaction (Database.write_core)
+Writer = AsyncSession | AsyncConnection
+_CONFIRM_CHUNK = 500  # ids per statement (SQLite allows 32,766 parameters; stay well below)
+_CLAIM = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.id == bindparam("message_id"), OutboxMessage.status == DeliveryStatus.PENDING
+    )
+    .values(
+        status=DeliveryStatus.SENDING,
+        claimed_at=bindparam("now"),
+        sent_at=bindparam("now"),
+        attempts=OutboxMessage.attempts + 1,
+    )
+)
+_SET_STATUS = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("message_id"))
+    .values(status=bindparam("status"), sent_at=bindparam("sent_at"))
+)
+_CONFIRM = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+        OutboxMessage.status == DeliveryStatus.SENDING,
+    )
+    .values(status=DeliveryStatus.SENT, sent_at=bindparam("now"))
+)
 _BULK_LAST = case((OutboxMessage.kind == OutboxKind.BROADCAST, 1), else_=0)
 
 
@@ -137,26 +165,18 @@ async def due_ids(
     return [row_id for row_id, _chat in rows]
 
 
-async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Delivery | None:
+async def claim(conn: Writer, *, message_id: int, now: datetime) -> Delivery | None:
     """Mark one row as sent-out and return it; None when another worker took it first.
 
     The guarded UPDATE (``WHERE status = 'pending'``) is what makes delivery exactly-once across
-    workers and replicas: only one transaction can move a row out of ``pending``.
+    workers and replicas: only one transaction can move a row out of ``pending``. ``conn``
+    may be a lean Core transaction (``Database.write_core``): the dispatcher claims each row
+    it sends in a transaction of its own.
     """
-    claimed = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == DeliveryStatus.PENDING)
-        .values(
-            status=DeliveryStatus.SENDING,
-            claimed_at=now,
-            sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    claimed = await conn.execute(_CLAIM, {"message_id": message_id, "now": now})
     if not getattr(claimed, "rowcount", 0):
         return None
-    row = (await session.execute(_CLAIMED, {"message_id": message_id, "now": now})).first()
+    row = (await conn.execute(_CLAIMED, {"message_id": message_id, "now": now})).first()
     if row is None:
         return None
     chat_id: int | None = row.chat_id
@@ -164,16 +184,16 @@ async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Del
     reminder = None
     broadcast = None
     if row.kind is OutboxKind.REMINDER and (row.starts_at is None or row.starts_at <= now):
-        await _set_status(session, message_id, DeliveryStatus.EXPIRED, sent_at=None)
+        await _set_status(conn, message_id, DeliveryStatus.EXPIRED, sent_at=None)
         return None
     if row.kind in PERSONAL:
         # personal: it goes only to a chat still logged into the registration's account
         chat_id, blocked = row.target_chat, row.target_blocked
         if chat_id is None:  # logged out there: the account's latest login elsewhere, if any
             chat_id = await sessions.chat_for(
-                session, user_id=row.user_id, preferred_chat_id=row.chat_id, now=now
+                conn, user_id=row.user_id, preferred_chat_id=row.chat_id, now=now
             )
-            blocked = await _blocked_at(session, chat_id)
+            blocked = await _blocked_at(conn, chat_id)
     if row.kind is OutboxKind.BROADCAST:
         broadcast = BroadcastInfo(
             broadcast_id=row.broadcast_id, title=row.title or "", text=row.broadcast_text or ""
@@ -187,7 +207,7 @@ async def claim(session: AsyncSession, *, message_id: int, now: datetime) -> Del
             starts_at=row.starts_at,
         )
     if chat_id is None or blocked is not None:
-        await _set_status(session, message_id, DeliveryStatus.SKIPPED, sent_at=None)
+        await _set_status(conn, message_id, DeliveryStatus.SKIPPED, sent_at=None)
         return None
     return Delivery(
         message_id=message_id,
@@ -250,7 +270,7 @@ _CLAIMED = (
 )
 
 
-async def _blocked_at(session: AsyncSession, chat_id: int | None) -> datetime | None:
+async def _blocked_at(session: Writer, chat_id: int | None) -> datetime | None:
     if chat_id is None:
         return None
     return await session.scalar(
@@ -261,19 +281,24 @@ async def _blocked_at(session: AsyncSession, chat_id: int | None) -> datetime | 
 
 
 async def _set_status(
-    session: AsyncSession, message_id: int, status: DeliveryStatus, *, sent_at: datetime | None
+    session: Writer, message_id: int, status: DeliveryStatus, *, sent_at: datetime | None
 ) -> None:
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status=status, sent_at=sent_at)
-        .execution_options(synchronize_session=False)
+        _SET_STATUS, {"message_id": message_id, "status": status, "sent_at": sent_at}
     )
 
 
-async def confirm_sent(session: AsyncSession, *, message_id: int, now: datetime) -> None:
+async def confirm_sent(session: Writer, *, message_id: int, now: datetime) -> None:
     """Telegram accepted the message."""
-    await _set_status(session, message_id, DeliveryStatus.SENT, sent_at=now)
+    await confirm_sent_many(session, message_ids=[message_id], now=now)
+
+
+async def confirm_sent_many(session: Writer, *, message_ids: Sequence[int], now: datetime) -> None:
+    """Telegram accepted these messages (the dispatcher confirms a batch's sends together:
+    one that stays "sending" after a crash is never sent again, only counted at start-up)."""
+    for start in range(0, len(message_ids), _CONFIRM_CHUNK):
+        chunk = list(message_ids[start : start + _CONFIRM_CHUNK])
+        await session.execute(_CONFIRM, {"ids": chunk, "now": now})
 
 
 async def release_for_retry(session: AsyncSession, *, message_id: int) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import TelegramAccount
 
@@ -74,7 +74,7 @@ async def end_others(
 
 
 async def chat_for(
-    session: AsyncSession, *, user_id: int, preferred_chat_id: int, now: datetime
+    session: AsyncSession | AsyncConnection, *, user_id: int, preferred_chat_id: int, now: datetime
 ) -> int | None:
     """Where a personal message for ``user_id`` may go: ``preferred_chat_id`` while it is
     logged into the account, else the chat of its most recent live login, else nowhere."""

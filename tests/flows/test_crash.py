@@ -2,17 +2,15 @@
 
 Telegram offers no idempotency key and no way to ask whether a message arrived, so a process
 killed *during* an HTTP call cannot know whether that one message was delivered. EventBot
-settles it in favour of "never twice": the claim marks the reminder sent before the call, so
-at most the few calls in flight at the instant of the kill (one per dispatch worker) can go
-missing, they stay visible as 'sending' rows, and everything else arrives exactly once.
+settles it in favour of "never twice": the claim marks the reminder 'sending' before the call
+(and a batch's sent ones 'sent' after it), so at most the few calls in flight at the instant
+of the kill (one per dispatch worker) can go missing, they stay visible as 'sending' rows, and
+everything else arrives exactly once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,76 +18,20 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
-from bot.outbox import WORKERS
 from bot.services import accounts, booking
-from db.models import DeliveryStatus, Event, OutboxMessage, Registration, Role
-from tests.conftest import TOKEN, Sessions
-from tests.services.factories import make_event, make_user
+from db.models import DeliveryStatus, Event, OutboxKind, OutboxMessage, Registration
+from tests.conftest import Sessions
+from tests.flows.processes import (
+    assert_once_after_a_kill,
+    kill_hard,
+    outbox_states,
+    seed_people,
+    spawn_bot,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = 500
-
-
-async def spawn_bot(
-    database_url: str, emulator: BotAPIEmulator, **env: str
-) -> asyncio.subprocess.Process:
-    """``eventbot run`` as a real process against the emulator."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "BOT_TOKEN": TOKEN,
-            "DATABASE_URL": database_url,
-            "TELEGRAM_API_URL": emulator.url,
-            "BCRYPT_ROUNDS": "4",
-            "REMINDER_POLL_SECONDS": "0.3",
-            "LOG_LEVEL": "WARNING",
-            "REPLICA_CLAIM_SECONDS": "3",
-            **env,
-        },
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
-async def kill_hard(process: asyncio.subprocess.Process) -> None:
-    process.send_signal(signal.SIGKILL)
-    await process.wait()
-
-
-async def stop(process: asyncio.subprocess.Process, emulator: BotAPIEmulator) -> str:
-    emulator.set_long_polls(False)
-    process.send_signal(signal.SIGINT)
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    emulator.set_long_polls(True)
-    return stderr.decode()
-
-
-async def seed_people(
-    sessions: Sessions, emulator: BotAPIEmulator, count: int
-) -> tuple[int, list[int]]:
-    """A manager's event and ``count`` customers logged in from their own Telegram chats."""
-    now = datetime.now(UTC)
-    boss = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=now)
-    event = await make_event(
-        sessions, boss, now=now, capacity=min(count, 100_000), starts_in=timedelta(hours=1)
-    )
-    chat_ids = list(range(10_000, 10_000 + count))
-    customers = [await make_user(sessions, f"p{i}@example.com", now=now) for i in range(count)]
-    async with sessions.begin() as session:
-        for i, (chat_id, user) in enumerate(zip(chat_ids, customers, strict=True)):
-            emulator.add_user(chat_id, f"P{i}")
-            await accounts.start_session(
-                session,
-                telegram_user_id=chat_id,
-                chat_id=chat_id,
-                user=user,
-                now=now,
-                ttl=timedelta(days=1),
-            )
-    return event.id, chat_ids  # fmt: skip
 
 
 async def test_kill_during_reminder_dispatch_then_restart(
@@ -150,22 +92,9 @@ async def test_kill_during_reminder_dispatch_then_restart(
     assert "Traceback" not in stderr, stderr
 
     counts = delivered()
-    async with sessions.begin() as session:
-        rows = (
-            await session.execute(
-                select(Registration.chat_id, OutboxMessage.status).join(
-                    Registration, Registration.id == OutboxMessage.registration_id
-                )
-            )
-        ).all()
-    status_of = {chat: status for chat, status in rows}
-    in_flight = {chat for chat, status in status_of.items() if status == DeliveryStatus.SENDING}
+    states = await outbox_states(sessions, OutboxKind.REMINDER)
+    in_flight = assert_once_after_a_kill(chat_ids, counts, states)
     lost = set(chat_ids) - set(counts)
-    assert max(counts.values()) == 1  # nothing doubled
-    assert {chat for chat, s in status_of.items() if s == DeliveryStatus.SENT} <= set(counts)
-    assert lost <= in_flight  # only a call cut off by the kill can have gone missing
-    assert len(in_flight) <= WORKERS  # and there are at most as many as workers
-    assert set(status_of.values()) <= {DeliveryStatus.SENT, DeliveryStatus.SENDING}
     print(f"\nkilled after {at_kill}/{REMINDERS}; in flight {len(in_flight)}, lost {len(lost)}")
 
 

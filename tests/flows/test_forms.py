@@ -14,7 +14,7 @@ from bot.outbox import dispatch_now
 from db.models import Event, FormState
 from tests.conftest import INVITE_CODE, BotFactory, RunningBot, Sessions
 from tests.flows.helpers import local_text
-from tests.flows.test_crash import kill_hard, spawn_bot, stop
+from tests.flows.processes import kill_hard, spawn_bot, stop
 from tests.people import Person
 
 TIMED_OUT = "That took a while, so I stopped"

@@ -15,11 +15,17 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
-from bot.outbox import WORKERS
 from bot.services import accounts, booking
-from db.models import DeliveryStatus, Event, Lease, OutboxMessage, Registration
+from db.models import DeliveryStatus, Event, Lease, OutboxKind, OutboxMessage, Registration
 from tests.conftest import Sessions
-from tests.flows.test_crash import kill_hard, seed_people, spawn_bot, stop
+from tests.flows.processes import (
+    assert_once_after_a_kill,
+    kill_hard,
+    outbox_states,
+    seed_people,
+    spawn_bot,
+    stop,
+)
 from tests.people import Person
 
 pytestmark = pytest.mark.postgres
@@ -169,20 +175,9 @@ async def test_due_reminders_go_out_once_with_two_replicas_one_killed(
     await asyncio.sleep(1.0)
     assert "Traceback" not in await stop(second, emulator)
     counts = delivered()
-    async with pg_sessions.begin() as session:
-        statuses = dict(
-            (
-                await session.execute(
-                    select(Registration.chat_id, OutboxMessage.status).join(
-                        Registration, Registration.id == OutboxMessage.registration_id
-                    )
-                )
-            ).all()
-        )
-    in_flight = {chat for chat, status in statuses.items() if status == DeliveryStatus.SENDING}
-    assert max(counts.values()) == 1  # nothing doubled
-    assert set(chat_ids) - set(counts) <= in_flight  # only calls cut off by the kill missing
-    assert len(in_flight) <= WORKERS
+    assert_once_after_a_kill(
+        chat_ids, counts, await outbox_states(pg_sessions, OutboxKind.REMINDER)
+    )
 
 
 async def test_polling_replicas_elect_one_poller_and_another_takes_over(
