@@ -2,8 +2,10 @@
 
 Prints microseconds of CPU per operation, each measured in this run:
 
-* reading an /events page and an event card the old way (an ORM Session with a deferred
-  transaction) and the shipped way (Core through ``Database.query()``, one statement);
+* reading an /events page and an event card three ways: an ORM Session with a deferred
+  transaction (first version), Core through SQLAlchemy, one statement (until the inline
+  reads), and the shipped ``Database.query()``, which on SQLite runs the statement compiled
+  once on a plain sqlite3 connection (``db.inline_reads``);
 * PTB parsing a button press whose message carries an /events keyboard, as Telegram sends it
   and slimmed the way ``bot.transport.aiohttp_request`` slims it, next to a plain text message.
 """
@@ -27,7 +29,7 @@ from bench.seed import Seeder, stored_time
 from bot.services import events
 from bot.transport.aiohttp_request import slim_reply
 from db.models import Event, Registration, TelegramAccount, User
-from db.session import Database
+from db.session import BEGIN_OPTION, NO_BEGIN, Database
 
 PAGE_SIZE = 5
 ROUNDS = 3000
@@ -63,7 +65,7 @@ _ORM_CARD = (
 
 
 async def database_reads(path: Path) -> list[tuple[str, float]]:
-    """The page and the card, as ORM Session reads (before) and Core query() reads (now)."""
+    """The page and the card: ORM Session, Core through SQLAlchemy, and inline reads."""
     seeder = Seeder(str(path))
     seeder.users(1, 1, role="manager")
     seeder.users(1000, 10)
@@ -83,11 +85,21 @@ async def database_reads(path: Path) -> list[tuple[str, float]]:
         async with db.read() as session:
             (await session.execute(_ORM_CARD, card)).first()
 
+    core = db.engine.execution_options(**{BEGIN_OPTION: NO_BEGIN})
+
     async def core_page() -> None:
-        async with db.query() as conn:
+        async with core.connect() as conn:
             await events.upcoming_page(conn, now=now, page=1, page_size=PAGE_SIZE)
 
     async def core_card() -> None:
+        async with core.connect() as conn:
+            await events.card_view(conn, event_id=3, telegram_user_id=1000, now=now)
+
+    async def inline_page() -> None:
+        async with db.query() as conn:
+            await events.upcoming_page(conn, now=now, page=1, page_size=PAGE_SIZE)
+
+    async def inline_card() -> None:
         async with db.query() as conn:
             await events.card_view(conn, event_id=3, telegram_user_id=1000, now=now)
 
@@ -103,10 +115,18 @@ async def database_reads(path: Path) -> list[tuple[str, float]]:
     try:
         return [
             ("/events page: the same SQL on sqlite3 directly", await _per_call(sqlite_page)),
-            ("/events page: ORM Session, count + page (before)", await _per_call(orm_page)),
-            ("/events page: Core via Database.query(), one statement", await _per_call(core_page)),
-            ("event card: ORM Session (before)", await _per_call(orm_card)),
-            ("event card: Core via Database.query()", await _per_call(core_card)),
+            ("/events page: ORM Session, count + page (first version)", await _per_call(orm_page)),
+            (
+                "/events page: Core through SQLAlchemy, one statement (before)",
+                await _per_call(core_page),
+            ),
+            (
+                "/events page: Database.query(), inline on SQLite (now)",
+                await _per_call(inline_page),
+            ),
+            ("event card: ORM Session (first version)", await _per_call(orm_card)),
+            ("event card: Core through SQLAlchemy (before)", await _per_call(core_card)),
+            ("event card: Database.query(), inline on SQLite (now)", await _per_call(inline_card)),
         ]
     finally:
         raw.close()
