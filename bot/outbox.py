@@ -19,7 +19,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import JobQueue
 
 from bot import broadcast_status, ui
@@ -60,9 +67,14 @@ class DispatchStats:
 async def _confirm_sent(deps: Deps, stats: DispatchStats) -> None:
     """Mark the batch's sent rows as sent, in one lean transaction."""
     ids, stats.to_confirm = stats.to_confirm, []
-    if ids:
+    if not ids:
+        return
+    try:
         async with deps.db.write_core() as conn:
             await outbox.confirm_sent_many(conn, message_ids=ids, now=deps.clock.now())
+    except BaseException:
+        stats.to_confirm[:0] = ids  # kept for the next try (they stay 'sending' meanwhile)
+        raise
 
 
 def batch_size(send_rate_limit: float) -> int:
@@ -157,10 +169,18 @@ async def dispatch_due(
         for message_id, chat_id in due:
             queues[chat_id % WORKERS].put_nowait(message_id)
         deadline = time.monotonic() + BATCH_SECONDS
+        # every worker ends before the batch's sends are confirmed: one worker's error must
+        # not leave the others sending rows nobody confirms
         try:
-            await asyncio.gather(*(_worker(bot, deps, queue, stats, deadline) for queue in queues))
-        finally:
+            outcomes = await asyncio.gather(
+                *(_worker(bot, deps, queue, stats, deadline) for queue in queues),
+                return_exceptions=True,
+            )
+        finally:  # cancelled too (a gather cancelled ends once every worker has ended)
             await _confirm_sent(deps, stats)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         await broadcast_status.refresh(bot, deps, settle=False)
     await broadcast_status.refresh(bot, deps, settle=True)
     return stats
@@ -222,7 +242,7 @@ async def _deliver(bot: Bot, deps: Deps, delivery: Delivery, stats: DispatchStat
                 )
             stats.skipped += 1
             return
-        except BadRequest as exc:
+        except (BadRequest, ChatMigrated) as exc:  # a group that became a supergroup, too
             log.warning("outbox message %s refused by Telegram: %s", delivery.message_id, exc)
             async with deps.db.write() as session:
                 await outbox.mark_failed(session, message_id=delivery.message_id)

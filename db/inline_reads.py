@@ -95,7 +95,9 @@ class _Prepared:
         self.sql = compiled.string
         self.names: tuple[str, ...] = tuple(compiled.positiontup)
         self.defaults = {
-            name: bind.value for name, bind in compiled.binds.items() if bind.value is not None
+            name: bind.value
+            for name, bind in compiled.binds.items()
+            if bind.value is not None or not bind.required
         }
         self.binds: dict[str, Processor] = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
@@ -111,9 +113,14 @@ class _Prepared:
     def parameters(self, given: Mapping[str, Any]) -> list[Any]:
         values = []
         for name in self.names:
-            value = given[name] if name in given else self.defaults.get(name)
+            if name in given:
+                value = given[name]
+            elif name in self.defaults:
+                value = self.defaults[name]
+            else:  # as SQLAlchemy: a missing value is an error, not NULL
+                raise KeyError(f"a value is required for bind parameter {name!r}")
             process = self.binds[name]
-            values.append(value if process is None or value is None else process(value))
+            values.append(value if process is None else process(value))
         return values
 
     def rows(self, raw: list[tuple[Any, ...]], description: Sequence[Sequence[Any]]) -> list[Any]:
@@ -176,13 +183,12 @@ class InlineSQLite:
             return self._prepared[key]
         except KeyError:
             pass
-        found = _REUSED.get(key)
-        prepared = None
-        if found is not None and found is statement:
-            try:
-                prepared = _Prepared(found, self.dialect)
-            except ValueError:
-                prepared = None
+        if _REUSED.get(key) is not statement:
+            return None  # built per call: not kept (its id may belong to another one later)
+        try:
+            prepared = _Prepared(statement, self.dialect)
+        except ValueError:
+            prepared = None
         self._prepared[key] = prepared
         return prepared
 

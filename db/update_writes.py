@@ -14,6 +14,8 @@ back instead of committed. Nothing here imports Telegram.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +57,21 @@ def current_writes() -> UpdateWrites | None:
     if state is None or state.task is not asyncio.current_task():
         return None
     return state
+
+
+@contextmanager
+def unnumbered() -> Iterator[None]:
+    """Write transactions in this block are not numbered as the current update's.
+
+    For a write that is idempotent on its own and happens only when the database says so
+    (closing a lapsed form): a replay finds it done and skips it, which would shift the
+    numbers of the update's later writes and roll back one that never committed.
+    """
+    token = current_update.set(None)
+    try:
+        yield
+    finally:
+        current_update.reset(token)
 
 
 async def claim_write(session: AsyncSession) -> bool:

@@ -25,7 +25,7 @@ from bot.services import forms as form_rows
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.forms import FormChanged, OpenForm
 from bot.ui.callbacks import Callback
-from db.update_writes import current_writes
+from db.update_writes import current_writes, unnumbered
 
 log = logging.getLogger(__name__)
 FORMS: dict[str, Form] = {}
@@ -274,10 +274,14 @@ async def _touch(env: FormEnv, state: OpenForm) -> None:
 
 
 async def _close_quietly(context: BotContext, state: OpenForm) -> bool:
-    """Close ``state``; False when it had already moved on (closed by the sweep, say)."""
+    """Close ``state``; False when it had already moved on (closed by the sweep, say).
+
+    Not numbered as the update's write: whether it happens depends on the form's row, which a
+    replay finds closed (the version check makes a second close a no-op anyway)."""
     try:
-        async with context.deps.db.write() as session:
-            await form_rows.close(session, state=state)
+        with unnumbered():
+            async with context.deps.db.write() as session:
+                await form_rows.close(session, state=state)
     except FormChanged:
         log.info("form of chat %s had already moved on", state.chat_id)
         return False

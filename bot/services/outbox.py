@@ -39,7 +39,9 @@ _CONFIRM_CHUNK = 500  # ids per statement (SQLite allows 32,766 parameters; stay
 _CLAIM = (
     update(OutboxMessage)
     .where(
-        OutboxMessage.id == bindparam("message_id"), OutboxMessage.status == DeliveryStatus.PENDING
+        OutboxMessage.id == bindparam("message_id"),
+        OutboxMessage.status == DeliveryStatus.PENDING,
+        OutboxMessage.due_at <= bindparam("now"),  # a reminder moved later meanwhile waits
     )
     .values(
         status=DeliveryStatus.SENDING,

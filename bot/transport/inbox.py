@@ -57,7 +57,8 @@ class Inbox:
         self.queue: asyncio.Queue[object] | None = None
         self._in_flight: dict[int, int] = {}  # update id -> write transactions already applied
         self._waiters: dict[int, asyncio.Future[None]] = {}  # webhook requests waiting
-        self._handled: list[int] = []
+        self._handled: list[int] = []  # handled here, mark not yet written
+        self._unflushed: set[int] = set()  # the same, until the mark is committed
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
@@ -120,11 +121,16 @@ class Inbox:
         update_id = update.update_id
         if update_id in self._in_flight:  # a repeat while this process handles it
             return self._waiter(update_id)
+        if update_id in self._unflushed:  # handled here a moment ago
+            return None
         if await self.accept([update]):
             return self._waiter(update_id)
         async with self.db.read() as session:
             stored = await rows.pending(session, update_id=update_id)
-        if stored is None:
+        # while this waited, another delivery of the same update may have got ahead of it
+        if update_id in self._in_flight:
+            return self._waiter(update_id)
+        if stored is None or update_id in self._unflushed:
             return None
         # stored, not handled and not being handled here: a run that stopped before finishing
         # it. Handle it now; writes that run committed are not repeated.
@@ -150,12 +156,24 @@ class Inbox:
             if not page:
                 break
             for pending in page:
-                self._in_flight[pending.update_id] = pending.applied_writes
-                found.append(Update.de_json(pending.payload, bot))
+                update = self.parse_stored(pending.update_id, pending.payload, bot)
+                if update is not None:
+                    self._in_flight[pending.update_id] = pending.applied_writes
+                    found.append(update)
             after = page[-1].update_id
         if found:
             log.warning("handling %d update(s) a previous run had not finished", len(found))
         return found
+
+    def parse_stored(self, update_id: int, payload: dict[str, Any], bot: Bot) -> Update | None:
+        """A stored update as PTB's object; None, logged and marked handled, when PTB can't
+        read it (one such update must not stop every later one)."""
+        try:
+            return Update.de_json(payload, bot)
+        except Exception:
+            log.exception("update %s can't be read; skipped", update_id)
+            self._mark(update_id)
+            return None
 
     def begin(self, update: object) -> UpdateWrites | None:
         """The write bookkeeping of ``update`` if it came through the inbox, else None."""
@@ -166,11 +184,16 @@ class Inbox:
     def handled(self, update_id: int) -> None:
         """The handlers of ``update_id`` finished: mark it (in the next batch)."""
         if self._in_flight.pop(update_id, None) is not None:
-            self._handled.append(update_id)
-            self._wake.set()
+            self._mark(update_id)
         waiter = self._waiters.pop(update_id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def _mark(self, update_id: int) -> None:
+        """Write ``update_id``'s handled mark with the next batch."""
+        self._handled.append(update_id)
+        self._unflushed.add(update_id)
+        self._wake.set()
 
     async def _flush_loop(self) -> None:
         while True:
@@ -200,6 +223,7 @@ class Inbox:
         except BaseException:
             self._handled[:0] = batch
             raise
+        self._unflushed.difference_update(batch)
         if prune:
             self._last_prune = loop_time
         self._after_flush()

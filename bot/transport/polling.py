@@ -111,12 +111,15 @@ class InboxUpdater(Updater):
         backoff = FIRST_BACKOFF
         while self.running:
             try:
-                raw, updates = await self._get_updates(offset, timeout, allowed_updates)
+                raw, updates, last_id = await self._get_updates(offset, timeout, allowed_updates)
             except InvalidToken:
                 log.critical("Telegram refused the bot token; polling stops")
                 raise
             except RetryAfter as exc:
-                await asyncio.sleep(float(exc.retry_after))  # type: ignore[arg-type]
+                wait = exc.retry_after  # a timedelta when PTB_TIMEDELTA is set
+                await asyncio.sleep(
+                    wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                )
                 continue
             except TimedOut:
                 continue
@@ -134,32 +137,49 @@ class InboxUpdater(Updater):
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             backoff = FIRST_BACKOFF
-            if not updates:
+            if last_id is None:
                 await asyncio.sleep(poll_interval)
                 continue
-            try:
-                await self.inbox.accept(updates, raw)
-            except Exception:  # not confirmed: the same updates come again
-                log.exception("could not store %d update(s); fetching them again", len(updates))
-                await asyncio.sleep(backoff)
-                continue
-            offset = updates[-1].update_id + 1
+            if updates:
+                try:
+                    await self.inbox.accept(updates, raw)
+                except Exception:  # not confirmed: the same updates come again
+                    log.exception("could not store %d update(s); fetching them again", len(updates))
+                    await asyncio.sleep(backoff)
+                    continue
+            offset = last_id + 1
 
     async def _get_updates(
         self, offset: int, timeout: float | timedelta, allowed_updates: Sequence[str] | None
-    ) -> tuple[list[dict[str, Any]], list[Update]]:
-        """``getUpdates`` as JSON and as Updates: the JSON is what the inbox stores (turning
-        each Update back into a dict cost ~0.2 ms an update), the Updates what PTB handles."""
+    ) -> tuple[list[dict[str, Any]], list[Update], int | None]:
+        """``getUpdates`` as JSON and as Updates, and the last update id seen: the JSON is what
+        the inbox stores (turning each Update back into a dict cost ~0.2 ms an update), the
+        Updates what PTB handles. An update PTB can't read is logged and left out (confirmed
+        with the others): asking again would bring it back for ever and stop every later one.
+        """
         seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
         polling_request = self.bot._request[0]  # its getUpdates connection
         read_timeout = (polling_request.read_timeout or 0) + seconds  # as Bot.get_updates
-        raw = await self.bot._post(  # Bot.get_updates, without parsing the JSON away
+        answer = await self.bot._post(  # Bot.get_updates, without parsing the JSON away
             "getUpdates",
             {"offset": offset, "timeout": int(seconds), "allowed_updates": allowed_updates},
             read_timeout=read_timeout,
         )
-        payloads = cast(list[dict[str, Any]], raw)
-        return payloads, list(Update.de_list(payloads, self.bot))
+        raw: list[dict[str, Any]] = []
+        updates: list[Update] = []
+        last_id: int | None = None
+        for payload in cast(list[dict[str, Any]], answer):
+            update_id = payload.get("update_id")
+            if isinstance(update_id, int):
+                last_id = update_id if last_id is None else max(last_id, update_id)
+            try:
+                update = Update.de_json(payload, self.bot)
+            except Exception:
+                log.exception("update %s from getUpdates can't be read; skipped", update_id)
+                continue
+            raw.append(payload)
+            updates.append(update)
+        return raw, updates, last_id
 
     async def stop(self) -> None:
         """Stop polling; updates not yet handled stay in the inbox for the next start (the

@@ -177,9 +177,11 @@ class SharedInbox(Inbox):
                 await asyncio.sleep(1)
                 continue
             for pending in claimed:
-                if pending.update_id in self._handled:
+                if pending.update_id in self._unflushed:
                     continue  # finished here a moment ago; its mark is on its way
-                self._in_flight[pending.update_id] = pending.applied_writes
-                await self.queue.put(Update.de_json(pending.payload, self.bot))
+                update = self.parse_stored(pending.update_id, pending.payload, self.bot)
+                if update is not None:
+                    self._in_flight[pending.update_id] = pending.applied_writes
+                    await self.queue.put(update)
             if len(claimed) == room:
                 self._claim_now.set()  # there may be more

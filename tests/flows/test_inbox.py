@@ -3,14 +3,19 @@ update delivered or handled twice changes nothing twice (issue: kill -9 during a
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
+from typing import cast
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from telegram import Bot, Chat, Message, Update, User
 
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from db.models import InboxUpdate, Registration
+from bot.transport.inbox import Inbox
+from db.models import FormState, InboxUpdate, Registration
 from tests.conftest import BotFactory, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
@@ -88,3 +93,64 @@ async def test_a_clean_restart_hands_over_nothing(
     await start_bot()
     await ann.ask("/start", "Welcome")
     assert not any("had not finished" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_update_ptb_cannot_read_is_skipped_and_the_next_ones_handled(
+    start_bot: BotFactory, emulator: BotAPIEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_bot()
+    caplog.set_level(logging.ERROR, logger="bot.transport.polling")
+    bad = emulator.next_update_id()
+    # a message without its date: PTB can't build an Update from it
+    emulator._push_update({"message": {"message_id": 1, "chat": {"id": 1001, "type": "private"}}})
+    ann = Person(emulator, 1001, "Ann")
+    await ann.ask("/start", "Welcome")  # polling went on past it
+    assert any(f"update {bad} from getUpdates" in r.getMessage() for r in caplog.records)
+    assert all(u["update_id"] > bad for u in emulator.updates)  # confirmed with the rest
+
+
+async def test_a_replay_after_a_lapsed_form_was_closed_still_opens_the_new_form(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    first = await start_bot()
+    boss = await manager_with_event(emulator, clock)
+    await boss.ask("/newevent", "What's the title?")
+    clock.advance(timedelta(minutes=16))  # the form lapses; no sweep has run
+    command = emulator.next_update_id()
+    await boss.ask("/newevent", "What's the title?")  # closes the lapsed one, opens a new one
+    await first.__aexit__(None, None, None)
+    # as if the process died after closing the lapsed form, before the new one committed
+    async with sessions.begin() as session:
+        row = await session.get_one(InboxUpdate, command)
+        await session.execute(delete(FormState))
+        row.applied_writes -= 1
+        row.handled_at = None
+    await start_bot()
+    await boss.expect("What's the title?")  # the replay asks again...
+    await boss.ask("Late show", "Describe the event")  # ...and the form is really open
+
+
+async def test_two_webhook_deliveries_of_one_update_waiting_for_the_lock_queue_it_once(
+    sessions: Sessions, clock: ShiftableClock
+) -> None:
+    inbox = Inbox(sessions.db, clock)
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    await inbox.start(cast(Bot, None), queue)
+    chat = Chat(7, Chat.PRIVATE)
+    update = Update(5, message=Message(1, clock.now(), chat, from_user=User(7, "A", False)))
+    held = asyncio.Event()
+
+    async def other_writer() -> None:
+        async with sessions.db.write_core():
+            held.set()
+            await asyncio.sleep(0.2)
+
+    holder = asyncio.create_task(other_writer())
+    await held.wait()
+    try:  # a proxy re-sends the request while the first still waits for the write lock
+        first, second = await asyncio.gather(inbox.receive(update), inbox.receive(update))
+        await holder
+        assert queue.qsize() == 1 and first is second
+        assert inbox.begin(update) is not None  # the copy handled is numbered
+    finally:
+        await inbox.stop()

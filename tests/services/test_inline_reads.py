@@ -120,3 +120,10 @@ async def test_inline_reads_see_writes_at_once_and_cannot_write(sessions: Sessio
         inline = reader._inline.conn  # the shared read connection refuses writes
         with pytest.raises(Exception, match="readonly"):
             inline.execute("DELETE FROM events WHERE id = ?", (event_ids[0],))
+
+
+async def test_a_missing_parameter_is_an_error_not_null(sessions: Sessions) -> None:
+    await _world(sessions)
+    async with sessions.db.query() as reader:
+        with pytest.raises(KeyError, match="chat_id"):
+            await reader.execute(forms._OPEN_FORM, {"user_id": TG_BOB})

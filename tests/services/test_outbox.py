@@ -104,3 +104,18 @@ async def test_a_reminder_goes_only_to_a_chat_logged_into_the_account(
         )
     assert moved is not None and moved.chat_id == 777
     assert nowhere is None and statuses[second] is DeliveryStatus.SKIPPED
+
+
+async def test_a_reminder_moved_later_after_it_was_picked_is_not_claimed_early(
+    sessions: Sessions,
+) -> None:
+    await _setup(sessions)
+    later = NOW + timedelta(hours=6)
+    async with sessions.begin() as session:
+        [picked] = await outbox.due_ids(session, now=later, limit=10)
+        # meanwhile the event moved a day later, and its reminders with it
+        row = await session.get_one(OutboxMessage, picked)
+        row.due_at = row.due_at + timedelta(days=1)
+    async with sessions.begin() as session:
+        assert await outbox.claim(session, message_id=picked, now=later) is None
+        assert (await session.get_one(OutboxMessage, picked)).status is DeliveryStatus.PENDING
