@@ -1,6 +1,6 @@
 """Steps shared by the flow tests of the buttons on a manager's card (export, chart ...):
-finding the event, pressing an action for an event that doesn't exist, and the presses of
-people who aren't managers."""
+finding the event, pressing an action on an event nobody registered for and on one that
+doesn't exist, and the presses of people who aren't managers."""
 
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ async def event_id_of(sessions: Sessions, title: str) -> int:
         found = await session.scalar(select(Event.id).where(Event.title == title))
     assert found is not None
     return found
+
+
+async def press_on_an_empty_event(
+    emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions, action: ManageAction
+) -> Person:
+    """A manager presses ``action`` on their event that nobody registered for; the manager,
+    to read the answer."""
+    boss = await manager_with_event(emulator, clock)
+    created = emulator.bot_messages(boss.chat_id)[-1]
+    event_id = await event_id_of(sessions, "Jazz night")
+    boss.press_data(created, ManagerCard(event_id, action).pack())
+    return boss
 
 
 async def press_for_an_unknown_event(

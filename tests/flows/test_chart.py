@@ -16,6 +16,7 @@ from tests.conftest import RunningBot, Sessions
 from tests.flows.card_actions import (
     event_id_of,
     press_for_an_unknown_event,
+    press_on_an_empty_event,
     presses_by_non_managers,
 )
 from tests.flows.helpers import manager_with_event
@@ -77,10 +78,7 @@ async def test_the_manager_gets_a_chart_of_registrations_and_cancellations(
 async def test_an_event_nobody_registered_for_gets_a_line_not_a_chart(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    boss = await manager_with_event(emulator, clock)
-    created = emulator.bot_messages(boss.chat_id)[-1]
-    event_id = await event_id_of(sessions, "Jazz night")
-    boss.press_data(created, chart_data(event_id))
+    boss = await press_on_an_empty_event(emulator, clock, sessions, ManageAction.CHART)
     await boss.expect("Nobody has registered for Jazz night yet, so there is no chart to draw.")
     assert photos(emulator, boss.chat_id) == []
 

@@ -15,6 +15,7 @@ from tests.conftest import RunningBot, Sessions
 from tests.flows.card_actions import (
     event_id_of,
     press_for_an_unknown_event,
+    press_on_an_empty_event,
     presses_by_non_managers,
 )
 from tests.flows.helpers import BERLIN, manager_with_event
@@ -74,10 +75,7 @@ async def test_the_manager_gets_every_attendee_and_waiting_person_as_csv(
 async def test_an_event_nobody_registered_for_gets_a_line_not_a_file(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    boss = await manager_with_event(emulator, clock)
-    created = emulator.bot_messages(boss.chat_id)[-1]
-    event_id = await event_id_of(sessions, "Jazz night")
-    boss.press_data(created, export_data(event_id))
+    boss = await press_on_an_empty_event(emulator, clock, sessions, ManageAction.EXPORT)
     await boss.expect("Nobody has registered for Jazz night yet, so there is nothing to export.")
     assert documents(emulator, boss.chat_id) == []
 
