@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from bot.context import Deps, EventBotApp
 from bot.durations import parse_duration
@@ -16,6 +14,8 @@ from bot.emulator import BotAPIEmulator, ChatEvent, ChatMessage
 from bot.forms.engine import awaiting_secret
 from bot.forms.wiring import sweep_now
 from bot.outbox import dispatch_now
+from bot.sandbox.buttons import URL_BUTTON, button_number, hash_press_hint, keyboard_of, open_link
+from bot.sandbox.files import save_attachment
 from bot.sandbox.people import People, SandboxPerson
 from bot.sandbox.render import Output
 from bot.sandbox.scan import start_payload
@@ -38,10 +38,6 @@ Any other line is sent to the bot as a message, and so is a number when the bot'
 message has no buttons (an answer to "How many seats?")."""
 
 SETTLE_CAP = 30.0
-# a button number: ASCII digits only ("²".isdigit() is True, int("²") fails), "#" to insist
-BUTTON = re.compile(r"(#?)([0-9]+)")
-URL_BUTTON = "\x00url:"  # keyboard entries of URL buttons (no callback data can start so)
-MAX_BARE_DIGITS = 3  # longer numbers are answers ("1000" seats), not buttons
 
 # the clock stops ten years before datetime's end: the bot still adds days to "now"
 LAST_DAY = datetime.max.replace(tzinfo=UTC) - timedelta(days=3660)
@@ -106,44 +102,20 @@ class SandboxChat:
             if text.startswith(":"):
                 await self._command(text)
                 return
-            number = self._button_number(text)
+            number = button_number(text, self.current.last_shown)  # the bottom bubble, edits too
             if number is not None:
                 self._press(number)
             else:
                 self.emulator.send_text(self.current.user_id, line.rstrip("\n"))
-                self._hint_hash_press(text)
+                hint = hash_press_hint(text, len(self.current.keyboard))
+                if hint is not None:
+                    self.output.info(hint)
             await self.settle()
         except Exception as exc:  # a typo must never end the session
             # never the text of a secret answer (it may be a password) in sandbox.log
             shown = "(hidden: a secret answer)" if self._secret else repr(text[:200])
             log.exception("sandbox input %s failed", shown)
             self.output.info(f"sandbox error: {type(exc).__name__}: {str(exc)[:200]}")
-
-    def _button_number(self, text: str) -> str | None:
-        """The digits of a button press (``2`` or ``#2``), or None when ``text`` is a message."""
-        match = BUTTON.fullmatch(text)
-        if match is None:
-            return None
-        insist, digits = match.groups()
-        if insist:
-            return digits
-        latest = self.current.last_shown  # the bubble at the bottom, edits included
-        latest_has_buttons = latest is not None and not latest.deleted and bool(latest.buttons)
-        return digits if latest_has_buttons and len(digits) <= MAX_BARE_DIGITS else None
-
-    def _hint_hash_press(self, text: str) -> None:
-        """A bare number sent as a message while an older keyboard is on screen: say how to
-        press that keyboard's button instead (the number may well have meant it)."""
-        match = BUTTON.fullmatch(text)
-        person = self.current
-        if match is None or match.group(1) or not person.keyboard:
-            return
-        digits = match.group(2)
-        if len(digits) <= MAX_BARE_DIGITS and 1 <= int(digits) <= len(person.keyboard):
-            self.output.info(
-                f"sent “{digits}” as a message (the newest message has no buttons); "
-                f"#{digits} presses button {digits} of the keyboard above"
-            )
 
     def _press(self, digits: str) -> None:
         person = self.current
@@ -163,24 +135,12 @@ class SandboxChat:
         self.emulator.press(person.user_id, person.keyboard_message, data)
 
     def _open_link(self, label: str, url: str) -> None:
-        """A URL button: a link to this bot opens its chat with /start <payload>, as Telegram
-        does; Telegram's share sheet (t.me/share) would let you pick a chat to send it to."""
+        """A URL button: say where it leads, and open this bot's chat when it links there."""
         person = self.current
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        if parts.hostname == "t.me" and parts.path == "/share/url":
-            shared = query.get("url", [""])[0]
-            self.output.info(
-                f"“{label}” opens Telegram's share sheet to send {shared} to a chat; "
-                "here, anyone who opens that link gets the card"
-            )
-            return
-        payload = query.get("start", [""])[0]
-        if parts.hostname == "t.me" and payload:
-            self.output.info(f"{person.name} opened {url}")
-            self.emulator.send_text(person.user_id, f"/start {payload}")
-            return
-        self.output.info(f"“{label}” opens {url} (outside the sandbox)")
+        opened = open_link(label, url, who=person.name)
+        self.output.info(opened.note)
+        if opened.start_payload is not None:
+            self.emulator.send_text(person.user_id, f"/start {opened.start_payload}")
 
     async def _command(self, text: str) -> None:
         name, _, arg = text[1:].partition(" ")
@@ -317,9 +277,9 @@ class SandboxChat:
         person = self.people.by_chat(message.chat_id)
         note = None
         if message.document is not None and message.document_bytes is not None:
-            note = f"📎 saved to {self._save(message)}"
+            note = f"📎 saved to {save_attachment(self.files_dir, message)}"
         elif message.photo_bytes is not None:
-            self.last_picture = self._save(message)
+            self.last_picture = save_attachment(self.files_dir, message)
             note = f"🖼 saved to {self.last_picture} (:scan reads a QR code in it)"
         header = f"EventBot · {self._format(at)}" + (" · edited" if edited else "")
         self.output.bubble(message, header=header, note=note)
@@ -327,36 +287,9 @@ class SandboxChat:
             return
         person.last_shown = message
         if message.buttons:
-            urls = message.urls
-            person.keyboard = [
-                (label, data or URL_BUTTON + urls.get(label, ""))
-                for row in message.buttons
-                for label, data in row
-            ]
-            person.keyboard_message = message
+            person.keyboard, person.keyboard_message = keyboard_of(message), message
         elif person.keyboard_message is message:
             person.keyboard, person.keyboard_message = [], None
-
-    def _save(self, message: ChatMessage) -> Path:
-        """Write a document (under its file name) or a photo (Telegram keeps no name: PNG is
-        what the emulator accepts) into the files directory."""
-        if message.document is not None and message.document_bytes is not None:
-            name, content = (
-                str(message.document.get("file_name") or "document"),
-                message.document_bytes,
-            )
-        else:
-            assert message.photo_bytes is not None
-            name, content = "photo.png", message.photo_bytes
-        self.files_dir.mkdir(parents=True, exist_ok=True)
-        path = self.files_dir / f"{message.chat_id}-{message.message_id}-{Path(name).name}"
-        copy = 1
-        while path.exists():  # message ids start again with each run: keep earlier files
-            copy += 1
-            stem = f"{message.chat_id}-{message.message_id}-{Path(name).stem}-{copy}"
-            path = self.files_dir / f"{stem}{Path(name).suffix}"
-        path.write_bytes(content)
-        return path
 
     async def settle(self) -> None:
         """Wait until every update sent so far is handled and the bot has gone quiet."""

@@ -7,27 +7,22 @@ import io
 from datetime import timedelta
 
 from PIL import Image
-from sqlalchemy import select
 
-from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator, ChatMessage
 from bot.ui import chart as chart_ui
 from bot.ui.callbacks import ManageAction, ManagerCard
-from db.models import Event
 from tests.conftest import RunningBot, Sessions
+from tests.flows.card_actions import (
+    event_id_of,
+    press_for_an_unknown_event,
+    press_on_an_empty_event,
+    presses_by_non_managers,
+)
 from tests.flows.helpers import manager_with_event
-from tests.people import Person
 from tests.services.attendee_rows import add_person, cancel, register
 
 TITLE = r"Jazz $\frac$ night 🎷"  # TeX to matplotlib unless told otherwise: an error
-
-
-async def event_id_of(sessions: Sessions, title: str) -> int:
-    async with sessions.begin() as session:
-        found = await session.scalar(select(Event.id).where(Event.title == title))
-    assert found is not None
-    return found
 
 
 def chart_data(event_id: int) -> str:
@@ -83,10 +78,7 @@ async def test_the_manager_gets_a_chart_of_registrations_and_cancellations(
 async def test_an_event_nobody_registered_for_gets_a_line_not_a_chart(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    boss = await manager_with_event(emulator, clock)
-    created = emulator.bot_messages(boss.chat_id)[-1]
-    event_id = await event_id_of(sessions, "Jazz night")
-    boss.press_data(created, chart_data(event_id))
+    boss = await press_on_an_empty_event(emulator, clock, sessions, ManageAction.CHART)
     await boss.expect("Nobody has registered for Jazz night yet, so there is no chart to draw.")
     assert photos(emulator, boss.chat_id) == []
 
@@ -94,30 +86,12 @@ async def test_an_event_nobody_registered_for_gets_a_line_not_a_chart(
 async def test_an_unknown_event_is_answered_politely(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
 ) -> None:
-    boss = await manager_with_event(emulator, clock)
-    created = emulator.bot_messages(boss.chat_id)[-1]
-    answer = await boss.answer_to(boss.press_data(created, chart_data(424242)))
-    assert answer["text"] == "That event doesn't exist (any more)." and answer["show_alert"]
+    boss = await press_for_an_unknown_event(emulator, clock, ManageAction.CHART)
     assert photos(emulator, boss.chat_id) == []
 
 
 async def test_customers_and_strangers_get_no_chart(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    await manager_with_event(emulator, clock)
-    event_id = await event_id_of(sessions, "Jazz night")
-    async with sessions.begin() as session:
-        ann = await add_person(session, "Ann", "ann@example.com", now=clock.now())
-        await register(session, ann, event_id, now=clock.now())
-    customer = Person(emulator, 1001, "Cat")
-    await customer.sign_up("cat@example.com", "customer-secret")
-    stranger = Person(emulator, 1002, "Stranger")
-    for person, refusal in [
-        (customer, ui.common.managers_only()),
-        (stranger, ui.common.login_first()),
-    ]:
-        message = await person.ask("/events", "Upcoming events")
-        for data in (chart_data(event_id), chart_data(424242), "mc:0:chart", "mc:x:chart"):
-            answer = await person.answer_to(person.press_data(message, data))
-            assert answer["text"] == refusal and answer["show_alert"], (person.name, data)
+    for person in await presses_by_non_managers(emulator, clock, sessions, ManageAction.CHART):
         assert photos(emulator, person.chat_id) == []
