@@ -12,6 +12,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.events import EventPage
 from bot.services.views import Account, ShownEvent
+from bot.services.waitlist import Waiting
 from bot.ui.callbacks import (
     Attendees,
     CardAction,
@@ -297,20 +298,40 @@ def cancelled_toast() -> str:
     return _("Registration cancelled.")
 
 
-def my_events(events: Sequence[Event], tz: ZoneInfo) -> str:
-    """The /myevents message."""
-    if not events:
+def my_events(events: Sequence[Event], tz: ZoneInfo, waiting: Sequence[Waiting] = ()) -> str:
+    """The /myevents message: the events this person holds a seat at, then those they are on
+    the waitlist of, each with their place in line."""
+    if not events and not waiting:
         return _("🎟 You're not registered for any upcoming events. Find one with /events.")
     lines = [_("🎟 <b>Your upcoming events</b>"), ""]
     lines += [
         _("• <b>{title}</b>\n   {when}").format(title=escape(e.title), when=when(e.starts_at, tz))
         for e in events
     ]
+    if waiting:
+        if events:
+            lines.append("")
+        lines.append(_("⏳ <b>On the waitlist</b>"))
+        lines += [
+            _("• <b>{title}</b>\n   {when} · waiting, number {position} in line").format(
+                title=escape(w.event.title),
+                when=when(w.event.starts_at, tz),
+                position=number(w.position),
+            )
+            for w in waiting
+        ]
     return "\n".join(lines)
 
 
-def my_events_keyboard(events: Sequence[Event], tz: ZoneInfo) -> InlineKeyboardMarkup | None:
-    """A button to open each registration's card."""
-    return keyboard_or_none(
-        [_event_button(e, tz, EventCard(e.id, from_mine=True)) for e in events[:MY_EVENTS_BUTTONS]]
-    )
+def my_events_keyboard(
+    events: Sequence[Event], tz: ZoneInfo, waiting: Sequence[Waiting] = ()
+) -> InlineKeyboardMarkup | None:
+    """A button to open each registration's card, then each waited-for event's card (where
+    *Leave waitlist* is); MY_EVENTS_BUTTONS at most."""
+    rows = [_event_button(e, tz, EventCard(e.id, from_mine=True)) for e in events]
+    for w in waiting:
+        label = _("⏳ {event}").format(
+            event=f"{clip(w.event.title)} · {short_when(w.event.starts_at, tz)}"
+        )
+        rows.append([button(label, EventCard(w.event.id, from_mine=True))])
+    return keyboard_or_none(rows[:MY_EVENTS_BUTTONS])
