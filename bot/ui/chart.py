@@ -8,7 +8,6 @@ charts can be drawn in several threads at once.
 
 from __future__ import annotations
 
-import functools
 import io
 import textwrap
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from babel import Locale
 from babel.dates import format_date
 
 from bot.services.chart import DailyTotals, Timeline
+from bot.ui import glyphs
 from bot.ui.fmt import number
 from bot.ui.i18n import _, current, ngettext, pgettext
 
@@ -151,16 +151,11 @@ def _day_labels(
 def drawable(text: str) -> str:
     """``text`` without the characters the chart's font has no glyph for (emoji, mostly),
     which would be drawn as boxes; unchanged if nothing of it would be left."""
-    glyphs = _font_glyphs()
-    kept = " ".join("".join(c for c in text if ord(c) in glyphs or c.isspace()).split())
-    return kept or text
+    return glyphs.drawable(text, _font_glyphs()) or text
 
 
-@functools.cache
 def _font_glyphs() -> frozenset[int]:
     """The code points matplotlib's default font can draw."""
     from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
 
-    path = font_manager.findfont(font_manager.FontProperties())
-    return frozenset(FT2Font(path).get_charmap())
+    return glyphs.font_glyphs(font_manager.findfont(font_manager.FontProperties()))
