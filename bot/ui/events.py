@@ -76,7 +76,7 @@ def seats(event: ShownEvent) -> str:
     if event.seats_left == 0:
         return _("full")
     return ngettext("{count} seat left", "{count} seats left", event.seats_left).format(
-        count=event.seats_left
+        count=number(event.seats_left)
     )
 
 
@@ -86,7 +86,7 @@ def event_list(page: EventPage, tz: ZoneInfo) -> str:
         return _("📅 There are no upcoming events right now. Check back soon!")
     lines = [
         _("📅 <b>Upcoming events</b> · page {page} of {pages}").format(
-            page=page.page + 1, pages=page.pages
+            page=number(page.page + 1), pages=number(page.pages)
         ),
         "",
     ]
@@ -132,13 +132,13 @@ def event_card(
             count=number(event.capacity - event.seats_left)
         )
     elif event.seats_left == 0:
-        seats_line = _("🎟 Full (of {capacity})").format(capacity=event.capacity)
+        seats_line = _("🎟 Full (of {capacity})").format(capacity=number(event.capacity))
     else:
         seats_line = ngettext(
             "🎟 {count} seat left (of {capacity})",
             "🎟 {count} seats left (of {capacity})",
             event.seats_left,
-        ).format(count=event.seats_left, capacity=event.capacity)
+        ).format(count=number(event.seats_left), capacity=number(event.capacity))
     card = _("<b>{title}</b>\n🗓 {when}\n📍 {location}\n{seats}\n\n{description}").format(
         title=escape(event.title),
         when=when(event.starts_at, tz),
@@ -169,7 +169,7 @@ def cancelled_line() -> str:
 
 def waiting_line(position: int) -> str:
     """Where this person is on the waitlist."""
-    return _("⏳ You're number {position} on the waitlist.").format(position=position)
+    return _("⏳ You're number {position} on the waitlist.").format(position=number(position))
 
 
 def event_card_keyboard(
@@ -272,7 +272,7 @@ def cancelled_message(event: Event) -> str:
 
 def waitlist_joined_toast(position: int) -> str:
     """The answer to a ⏳ Join waitlist press that queued."""
-    return _("⏳ You're number {position} on the waitlist.").format(position=position)
+    return _("⏳ You're number {position} on the waitlist.").format(position=number(position))
 
 
 def waitlist_left_toast() -> str:
