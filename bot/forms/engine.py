@@ -20,7 +20,7 @@ from bot import ui
 from bot.context import BotContext
 from bot.forms.model import Abandon, Again, Done, Form, FormEnv, GoTo, Reply, Step, StepOutcome
 from bot.handlers.common import answer, edit_or_say, refuse, say
-from bot.handlers.visit import forget_visit, refusal, visit
+from bot.handlers.visit import forget_visit, refusal, stale_button_text, visit
 from bot.services import forms as form_rows
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.forms import FormChanged, OpenForm
@@ -157,11 +157,11 @@ async def on_button(
     if form is not None and not await allowed(update, context, form):
         return
     if state is None or form is None or state.form != form_name or state.expired(now):
-        await refuse(update, ui.common.stale_button())
+        await refuse(update, await stale_button_text(update, context))
         return
     step = form.step(state.step)
     if step is None or value not in step.buttons.get(key, ()):
-        await refuse(update, ui.common.stale_button())
+        await refuse(update, await stale_button_text(update, context))
         return
     await answer(update)
     env = FormEnv(update, context, state.answers, now)

@@ -14,13 +14,26 @@ from telegram.error import BadRequest, TelegramError
 from bot import ui
 from bot.context import BotContext, Deps
 from bot.services import errors
-from bot.ui.callbacks import Callback
+from bot.ui.callbacks import (
+    Callback,
+    EndOtherSessions,
+    EventCard,
+    EventList,
+    MyEvents,
+    RoleChoice,
+    Start,
+)
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, R]]
 C = TypeVar("C", bound=Callback)
+# the buttons everyone is shown; every other kind is an organiser's (its handlers check the
+# role first), so a dead one of those points to /manage rather than /events
+EVERYONES_BUTTONS: frozenset[type[Callback]] = frozenset(
+    {Start, RoleChoice, EventList, EventCard, MyEvents, EndOtherSessions}
+)
 
 
 def deps(context: BotContext) -> Deps:
@@ -82,12 +95,14 @@ async def pressed(update: Update, kind: type[C]) -> C | None:
     """The button this press carries, validated (``kind.parse``); None if it isn't one.
 
     A press whose data has ``kind``'s prefix but doesn't parse (old or forged) is answered
-    with "This button no longer works" here, so the handler just returns.
+    with "This button no longer works" here (pointing to /manage for an organiser's button),
+    so the handler just returns.
     """
     query = update.callback_query
     button = kind.parse(query.data) if query is not None else None
     if button is None:
-        await answer(update, ui.common.stale_button(), alert=True)
+        stale = ui.common.stale_button(manager=kind not in EVERYONES_BUTTONS)
+        await answer(update, stale, alert=True)
     return button
 
 

@@ -278,7 +278,8 @@ async def _unregister(update: Update, context: BotContext, button: EventCard) ->
 
 
 async def my_events(update: Update, context: BotContext) -> None:
-    """List the user's upcoming registrations with buttons to open them."""
+    """List the user's upcoming registrations, then the events they wait for, with buttons
+    to open each."""
     if update.callback_query is not None and await pressed(update, MyEvents) is None:
         return
     await answer(update)
@@ -289,9 +290,14 @@ async def my_events(update: Update, context: BotContext) -> None:
         return
     async with deps(context).db.read() as session:
         mine = await booking.my_upcoming(session, user_id=user.id, now=clock_now)
+        queued = await waitlist.waiting_for(session, user_id=user.id, now=clock_now)
     tz = deps(context).settings.tz
     # a press (« My events, the greeting's button) shows it in place
-    await edit_or_say(update, ui.events.my_events(mine, tz), ui.events.my_events_keyboard(mine, tz))
+    await edit_or_say(
+        update,
+        ui.events.my_events(mine, tz, queued),
+        ui.events.my_events_keyboard(mine, tz, queued),
+    )
 
 
 def register(app: EventBotApp) -> None:

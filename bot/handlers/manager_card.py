@@ -128,7 +128,7 @@ async def cancel_event(update: Update, context: BotContext) -> None:
 @requires(Role.MANAGER)
 async def unclaimed(update: Update, _context: BotContext) -> None:
     """Answer an organiser's button no handler claims (old or forged): role first, like all."""
-    await answer(update, ui.common.stale_button(), alert=True)
+    await answer(update, ui.common.stale_button(manager=True), alert=True)
 
 
 def register(app: EventBotApp) -> None:

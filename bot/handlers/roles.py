@@ -1,4 +1,5 @@
-"""/promote and /demote (managers): change an account's role and its command menus at once."""
+"""/promote and /demote (managers): change an account's role and its command menus at once;
+the person is told in every chat logged into the account (an outbox notice)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext, EventBotApp
-from bot.handlers.common import deps, friendly, now, say
+from bot.handlers.common import chat_id_of, deps, friendly, now, say
 from bot.handlers.visit import forget_visit, requires
 from bot.menu import set_chat_menu
+from bot.outbox import wake_dispatcher
 from bot.services import roles
 from bot.ui import roles as role_ui
 from db.models import Role
@@ -25,8 +27,11 @@ async def _change(update: Update, context: BotContext, command: str, role: Role)
         await say(update, role_ui.usage(command))
         return
     async with deps(context).db.write() as session:
-        change = await roles.change_role(session, email=email, role=role, now=now(context))
+        change = await roles.change_role(
+            session, email=email, role=role, now=now(context), answered_chat_id=chat_id_of(update)
+        )
     log.info("account %s is now %s", change.user_id, role.value)
+    wake_dispatcher(context.job_queue)  # their notice, in every chat logged into the account
     forget_visit(context)  # the sender may have changed their own role
     for chat_id in change.chat_ids:
         await set_chat_menu(context.bot, chat_id=chat_id, role=role)

@@ -19,7 +19,7 @@ from bot.outbox import wake_dispatcher
 from bot.services import accounts, lockout, outbox, sessions
 from bot.services.errors import BadCredentials, LoginLocked
 from bot.ui.callbacks import EndOtherSessions
-from db.models import User
+from db.models import Role, User
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ async def log_out_others(update: Update, context: BotContext) -> None:
         EndOtherSessions.parse(update.callback_query.data if update.callback_query else None)
         is None
     ):
-        await answer(update, ui.common.stale_button(), alert=True)
+        stale = ui.common.stale_button(manager=viewer.role is Role.MANAGER)
+        await answer(update, stale, alert=True)
         return
     async with context.deps.db.write() as session:
         ended = await end_others(

@@ -19,7 +19,7 @@ from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.handlers import checkin, manager_card, share
 from bot.handlers.common import answer, chat_id_of, deps, say
-from bot.handlers.visit import account
+from bot.handlers.visit import account, stale_button_text
 from bot.services import outbox
 from bot.ui.callbacks import ManagerCard
 
@@ -74,9 +74,9 @@ async def unknown_text(update: Update, _context: BotContext) -> None:
     await say(update, ui.common.unknown_text())
 
 
-async def stale_button(update: Update, _context: BotContext) -> None:
+async def stale_button(update: Update, context: BotContext) -> None:
     """Answer presses of buttons no handler claims (old or forged callback data)."""
-    await answer(update, ui.common.stale_button(), alert=True)
+    await answer(update, await stale_button_text(update, context), alert=True)
 
 
 async def group_pointer(update: Update, context: BotContext) -> None:

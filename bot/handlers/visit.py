@@ -50,6 +50,12 @@ async def account(update: Update, context: BotContext) -> Viewer | None:
     return (await visit(update, context)).account
 
 
+async def stale_button_text(update: Update, context: BotContext) -> str:
+    """What a dead button says to whoever pressed it: a manager is pointed to /manage."""
+    viewer = await account(update, context)
+    return ui.common.stale_button(manager=viewer is not None and viewer.role is Role.MANAGER)
+
+
 def refusal(viewer: Viewer | None, role: Role | None) -> str | None:
     """Why ``viewer`` may not act where ``role`` is required (None: logged in is enough);
     None when they may."""

@@ -1,10 +1,12 @@
 """An event's registrations over time: every registration ever made and every cancellation,
 counted per day in the bot's zone for the manager's chart.
 
-A cancelled registration was once a registration: the registrations line counts the current
-registrations (``registrations.created_at``) and the cancelled ones
-(``cancellations.registered_at``); the cancellations line counts ``cancellations.cancelled_at``.
-Both are cumulative, so their difference on a day is how many seats were taken that evening.
+A cancelled registration was once a registration: the registrations made are the current
+ones (``registrations.created_at``) and the cancelled ones (``cancellations.registered_at``);
+the cancellations are ``cancellations.cancelled_at``. Both are cumulative, so their
+difference at the end of a day is how many people held a seat then (``DailyTotals.seats``):
+the line the chart draws, which never rises above the capacity however often people cancel
+and register again.
 """
 
 from __future__ import annotations
@@ -45,8 +47,17 @@ class DailyTotals:
     """Cumulative counts at the end of each day, from the first registration's day on."""
 
     days: list[date]
-    registrations: list[int]
+    registrations: list[int]  # made so far, the cancelled ones included
     cancellations: list[int]
+
+    @property
+    def seats(self) -> list[int]:
+        """How many people held a seat at the end of each day: the registrations made so far
+        less those cancelled so far (every cancellation ends one registration made before)."""
+        return [
+            made - cancelled
+            for made, cancelled in zip(self.registrations, self.cancellations, strict=True)
+        ]
 
 
 async def registration_timeline(session: AsyncSession, *, event_id: int) -> Timeline:

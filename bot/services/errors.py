@@ -43,7 +43,7 @@ class Problem(StrEnum):
     START_NO_SUCH_MINUTE = "start_no_such_minute"  # minute
     START_IN_THE_PAST = "start_in_the_past"
     START_TOO_FAR = "start_too_far"  # years
-    CAPACITY_BELOW_REGISTERED = "capacity_below_registered"  # registered (seats taken)
+    CAPACITY_BELOW_REGISTERED = "capacity_below_registered"  # registered (seats taken), high
     MESSAGE_EMPTY = "message_empty"
     MESSAGE_TOO_LONG = "message_too_long"  # limit, length (UTF-16 units, as Telegram counts)
     MESSAGE_UNPRINTABLE = "message_unprintable"  # codepoint

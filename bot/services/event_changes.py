@@ -25,7 +25,7 @@ from bot.services.errors import (
     InvalidInput,
     Problem,
 )
-from bot.services.events import MAX_YEARS_AHEAD, latest_start
+from bot.services.events import MAX_CAPACITY, MAX_YEARS_AHEAD, latest_start
 from bot.services.outbox import add_notices
 from bot.services.views import EVENT_COLUMNS, EventInfo
 from db.inline_reads import Reader, reused
@@ -148,7 +148,9 @@ async def edit_event(
         assert isinstance(value, int)
         taken = event.capacity - event.seats_left
         if value < taken:
-            raise InvalidInput(Problem.CAPACITY_BELOW_REGISTERED, registered=taken)
+            raise InvalidInput(
+                Problem.CAPACITY_BELOW_REGISTERED, registered=taken, high=MAX_CAPACITY
+            )
         event.capacity, event.seats_left = value, value - taken
     else:
         setattr(event, which.value, value)

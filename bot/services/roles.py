@@ -1,4 +1,5 @@
-"""Promoting a customer to manager and back: the role changes at once, for every login."""
+"""Promoting a customer to manager and back: the role changes at once, for every login, and
+every chat logged into the account is told once (an outbox notice)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import clean_email, find_by_email
 from bot.services.errors import AccountNotFound, AlreadyCustomer, AlreadyManager, LastManager
+from bot.services.outbox import add_notices
 from db.models import Role, TelegramAccount, User
+
+ROLE_CHANGED_NOTICE = "role_changed"  # params: role (the new one: "manager" or "customer")
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,16 @@ class RoleChange:
 
 
 async def change_role(
-    session: AsyncSession, *, email: str, role: Role, now: datetime
+    session: AsyncSession,
+    *,
+    email: str,
+    role: Role,
+    now: datetime,
+    answered_chat_id: int | None = None,
 ) -> RoleChange:
-    """Give the account with ``email`` the ``role``.
+    """Give the account with ``email`` the ``role`` and owe each chat logged into it a
+    notice saying so, in the same transaction (so exactly once); ``answered_chat_id``, the
+    chat the command came from, sees the answer instead (a manager demoting themselves).
 
     Raises InvalidInput for a malformed email, AccountNotFound, AlreadyManager or
     AlreadyCustomer, and
@@ -59,4 +70,12 @@ async def change_role(
             TelegramAccount.user_id == user.id, TelegramAccount.session_expires_at > now
         )
     )
-    return RoleChange(user.id, user.name, user.email, role, sorted(set(chats)))
+    chat_ids = sorted(set(chats))
+    await add_notices(
+        session,
+        chat_ids=[chat_id for chat_id in chat_ids if chat_id != answered_chat_id],
+        notice=ROLE_CHANGED_NOTICE,
+        now=now,
+        params={"role": role.value},
+    )
+    return RoleChange(user.id, user.name, user.email, role, chat_ids)

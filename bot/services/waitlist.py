@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.services.errors import (
     AlreadyRegistered,
@@ -206,3 +207,32 @@ async def _seat(
     )
     await session.flush()
     return registration
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An upcoming event someone is on the waitlist of, and their place in line (1: next)."""
+
+    event: Event
+    position: int
+
+
+async def waiting_for(session: AsyncSession, *, user_id: int, now: datetime) -> list[Waiting]:
+    """The upcoming events ``user_id`` waits for a seat at (cancelled ones left out), soonest
+    first, each with their place in line: one statement."""
+    ahead = aliased(WaitlistEntry)
+    place = (
+        select(func.count(ahead.id))
+        .where(ahead.event_id == WaitlistEntry.event_id, ahead.id <= WaitlistEntry.id)
+        .correlate(WaitlistEntry)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Event, place)
+        .join(WaitlistEntry, WaitlistEntry.event_id == Event.id)
+        .where(
+            WaitlistEntry.user_id == user_id, Event.starts_at > now, Event.cancelled_at.is_(None)
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+    return [Waiting(event=event, position=int(position)) for event, position in rows]

@@ -8,24 +8,29 @@ charts can be drawn in several threads at once.
 
 from __future__ import annotations
 
-import functools
 import io
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
 
 from bot.services.chart import DailyTotals, Timeline
+from bot.ui import glyphs
 from bot.ui.fmt import number
 from bot.ui.i18n import _, current, ngettext, pgettext
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 WIDTH, HEIGHT, DPI = 1200, 675, 150  # pixels: 16:9, sharp on phones, ~60 KB
-REGISTRATIONS_COLOUR = "#1f77b4"
+SEATS_COLOUR = "#1f77b4"
+REGISTRATIONS_COLOUR = SEATS_COLOUR  # the seat line took the place of the registrations line
 CANCELLATIONS_COLOUR = "#d62728"
 CAPACITY_COLOUR = "#2ca02c"
 MARKERS_UP_TO = 45  # days: with more, markers would crowd the lines
@@ -40,7 +45,7 @@ class ChartWords:
     """Every word drawn on the chart, worded on the event loop (in the reader's language)."""
 
     title: str
-    registrations: str
+    seats: str
     cancellations: str
     capacity: str
     days: str
@@ -54,7 +59,7 @@ def chart_words(timeline: Timeline, tz: ZoneInfo) -> ChartWords:
     """The chart's title, legend and axis labels."""
     return ChartWords(
         title=timeline.title,
-        registrations=_("Registrations (cumulative)"),
+        seats=_("People holding a seat (end of day)"),
         cancellations=_("Cancellations (cumulative)"),
         capacity=_("Capacity ({count})").format(count=number(timeline.capacity)),
         days=_("Day ({zone})").format(zone=str(tz)),
@@ -93,7 +98,15 @@ def no_registrations(title: str) -> str:
 
 
 def render_png(totals: DailyTotals, capacity: int, words: ChartWords) -> bytes:
-    """Draw the cumulative lines per day and the capacity line; PNG bytes. Any thread."""
+    """The chart (``chart_figure``) as PNG bytes. Any thread."""
+    out = io.BytesIO()
+    chart_figure(totals, capacity, words).savefig(out, format="png")
+    return out.getvalue()
+
+
+def chart_figure(totals: DailyTotals, capacity: int, words: ChartWords) -> Figure:
+    """Per day, the people holding a seat and the cumulative cancellations, with the
+    capacity line; each named in the legend. Any thread (its own Agg canvas, no pyplot)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -104,8 +117,9 @@ def render_png(totals: DailyTotals, capacity: int, words: ChartWords) -> bytes:
     # days are drawn at 0, 1, 2 ... and labelled by Babel in the reader's language
     x = list(range(len(totals.days)))
     marker = "o" if len(x) <= MARKERS_UP_TO else None
+    seats = totals.seats
     lines = (
-        (totals.registrations, REGISTRATIONS_COLOUR, words.registrations),
+        (seats, SEATS_COLOUR, words.seats),
         (totals.cancellations, CANCELLATIONS_COLOUR, words.cancellations),
     )
     for values, colour, label in lines:
@@ -115,7 +129,7 @@ def render_png(totals: DailyTotals, capacity: int, words: ChartWords) -> bytes:
     )
     axes.set_xlim(-0.5, len(x) - 0.5)
     # headroom above the highest line for the legend's one row
-    axes.set_ylim(0, max(capacity, *totals.registrations) * HEADROOM + 1)
+    axes.set_ylim(0, max(capacity, *seats, *totals.cancellations) * HEADROOM + 1)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     days = totals.days
     with_years = days[0].year != days[-1].year  # longer labels: fewer of them
@@ -129,9 +143,7 @@ def render_png(totals: DailyTotals, capacity: int, words: ChartWords) -> bytes:
     axes.legend(loc=LEGEND_AT, fontsize="small", ncols=3)
     title = textwrap.fill(drawable(words.title), TITLE_LINE)
     axes.set_title(title, parse_math=False)  # a "$" in a title is a dollar, not TeX
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    return figure
 
 
 def _day_labels(
@@ -151,16 +163,11 @@ def _day_labels(
 def drawable(text: str) -> str:
     """``text`` without the characters the chart's font has no glyph for (emoji, mostly),
     which would be drawn as boxes; unchanged if nothing of it would be left."""
-    glyphs = _font_glyphs()
-    kept = " ".join("".join(c for c in text if ord(c) in glyphs or c.isspace()).split())
-    return kept or text
+    return glyphs.drawable(text, _font_glyphs()) or text
 
 
-@functools.cache
 def _font_glyphs() -> frozenset[int]:
     """The code points matplotlib's default font can draw."""
     from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
 
-    path = font_manager.findfont(font_manager.FontProperties())
-    return frozenset(FT2Font(path).get_charmap())
+    return glyphs.font_glyphs(font_manager.findfont(font_manager.FontProperties()))

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.checkin import CheckIn, DoorPage, Ticket
 from bot.ui.callbacks import Attendees, CardAction, CheckInList, EventCard
-from bot.ui.fmt import short_when, time_of_day, when
+from bot.ui.fmt import number, short_when, time_of_day, when
 from bot.ui.i18n import _
 from bot.ui.keyboards import Row, button, keyboard, pager
 from bot.ui.limits import clip
@@ -89,7 +89,7 @@ def checked_in(result: CheckIn, now: datetime, tz: ZoneInfo, *, html: bool = Tru
     name = escape(result.name) if html else result.name
     if result.first:
         return _("✅ {name} checked in ({count}/{registered})").format(
-            name=name, count=result.checked_in, registered=result.registered
+            name=name, count=number(result.checked_in), registered=number(result.registered)
         )
     return _("☑ Already checked in at {time}: {name}").format(
         name=name, time=_moment(result.at, now, tz)
@@ -106,8 +106,8 @@ def door_list(page: DoorPage, tz: ZoneInfo) -> str:
     head = _("☑ <b>Check in: {title}</b>\n🗓 {when}\n{count} of {registered} checked in").format(
         title=escape(page.event.title),
         when=when(page.event.starts_at, tz),
-        count=page.checked_in,
-        registered=page.registered,
+        count=number(page.checked_in),
+        registered=number(page.registered),
     )
     if page.event.cancelled_at is not None:
         return head + "\n\n" + ticket_for_cancelled_event(page.event.title)
@@ -117,7 +117,9 @@ def door_list(page: DoorPage, tz: ZoneInfo) -> str:
         return head + "\n\n" + _("🎉 Everyone is checked in.")
     text = head + "\n\n" + _("Tap who has arrived.")
     if page.pages > 1:
-        text += "\n" + _("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages)
+        text += "\n" + _("Page {page} of {pages}").format(
+            page=number(page.page + 1), pages=number(page.pages)
+        )
     return text
 
 

@@ -133,8 +133,11 @@ def unknown_text() -> str:
     return _("I didn't understand that. /help lists what I can do.")
 
 
-def stale_button() -> str:
-    """A button press that no longer means anything (old or forged data)."""
+def stale_button(*, manager: bool = False) -> str:
+    """A button press that no longer means anything (old or forged data); a manager's
+    (``manager``) is pointed to /manage, where the organiser's tools are."""
+    if manager:
+        return _("This button no longer works. Please use /manage to start again.")
     return _("This button no longer works. Please use /events to start again.")
 
 

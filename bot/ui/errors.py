@@ -19,13 +19,20 @@ def codepoint(params: Params) -> str:
     return f"U+{params.get('codepoint', 0):04X}"
 
 
+def seats_wanted(low: int, high: int) -> str:
+    """The one way a refused number of seats is answered: what to send instead."""
+    return _("Please send the number of seats as a whole number from {low} to {high}.").format(
+        low=number(low), high=number(high)
+    )
+
+
 PROBLEMS: dict[Problem, Callable[[Params], str]] = {
     Problem.NAME_EMPTY: lambda p: _("Your name can't be empty."),
     Problem.NAME_TOO_LONG: lambda p: ngettext(
         "Please keep your name under {count} character.",
         "Please keep your name under {count} characters.",
         p["limit"],
-    ).format(count=p["limit"]),
+    ).format(count=number(p["limit"])),
     Problem.NAME_UNPRINTABLE: lambda p: _(
         "Your name contains an invisible or control character ({char}) I can't display; "
         "please type it without it."
@@ -41,20 +48,20 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "The password needs at least {count} character, please",
         "The password needs at least {count} characters, please",
         p["limit"],
-    ).format(count=p["limit"]),
+    ).format(count=number(p["limit"])),
     Problem.PASSWORD_TOO_LONG: lambda p: ngettext(
         "The password is too long for the way it is stored (bcrypt takes at most {count} "
         "byte: that many plain letters, fewer with accents or emoji); a shorter one, please",
         "The password is too long for the way it is stored (bcrypt takes at most {count} "
         "bytes: that many plain letters, fewer with accents or emoji); a shorter one, please",
         p["limit"],
-    ).format(count=p["limit"]),
+    ).format(count=number(p["limit"])),
     Problem.TITLE_EMPTY: lambda p: _("The title can't be empty."),
     Problem.TITLE_TOO_LONG: lambda p: ngettext(
         "The title is {length} character; the limit is {limit}.",
         "The title is {length} characters; the limit is {limit}.",
         p["length"],
-    ).format(length=p["length"], limit=p["limit"]),
+    ).format(length=number(p["length"]), limit=number(p["limit"])),
     Problem.TITLE_UNPRINTABLE: lambda p: _(
         "The title contains an invisible or control character ({char}); please type it without it."
     ).format(char=codepoint(p)),
@@ -63,7 +70,7 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "The description is {length} character; the limit is {limit}.",
         "The description is {length} characters; the limit is {limit}.",
         p["length"],
-    ).format(length=p["length"], limit=p["limit"]),
+    ).format(length=number(p["length"]), limit=number(p["limit"])),
     Problem.DESCRIPTION_UNPRINTABLE: lambda p: _(
         "The description contains an invisible or control character ({char}); please type "
         "it without it."
@@ -73,17 +80,15 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "The location is {length} character; the limit is {limit}.",
         "The location is {length} characters; the limit is {limit}.",
         p["length"],
-    ).format(length=p["length"], limit=p["limit"]),
+    ).format(length=number(p["length"]), limit=number(p["limit"])),
     Problem.LOCATION_UNPRINTABLE: lambda p: _(
         "The location contains an invisible or control character ({char}); please type it "
         "without it."
     ).format(char=codepoint(p)),
-    Problem.CAPACITY_NOT_A_NUMBER: lambda p: _(
-        "Please send the number of seats as a whole number from {low} to {high}."
-    ).format(low=number(p["low"]), high=number(p["high"])),
-    Problem.CAPACITY_OUT_OF_RANGE: lambda p: _("Capacity must be between {low} and {high}.").format(
-        low=number(p["low"]), high=number(p["high"])
-    ),
+    # every refused number of seats reads the same way: what to send, and why when it is
+    # the registrations that set the lower end
+    Problem.CAPACITY_NOT_A_NUMBER: lambda p: seats_wanted(p["low"], p["high"]),
+    Problem.CAPACITY_OUT_OF_RANGE: lambda p: seats_wanted(p["low"], p["high"]),
     Problem.START_MALFORMED: lambda p: _(
         "Please send the date and time as YYYY-MM-DD HH:MM, for example 2030-05-17 19:30."
     ),
@@ -92,7 +97,7 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
     ),
     Problem.START_NO_SUCH_DAY: lambda p: ngettext(
         "{month} has {count} day.", "{month} has {count} days.", p["days"]
-    ).format(month=month(p["year"], p["month"]), count=p["days"]),
+    ).format(month=month(p["year"], p["month"]), count=number(p["days"])),
     Problem.START_NO_SUCH_HOUR: lambda p: _("There is no hour {hour}; use 00–23.").format(
         hour=p["hour"]
     ),
@@ -106,12 +111,16 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "That is too far ahead: events can start at most {years} year from now.",
         "That is too far ahead: events can start at most {years} years from now.",
         p["years"],
-    ).format(years=p["years"]),
-    Problem.CAPACITY_BELOW_REGISTERED: lambda p: ngettext(
-        "{count} person is registered, so the capacity can't be less than {count}.",
-        "{count} people are registered, so the capacity can't be less than {count}.",
-        p["registered"],
-    ).format(count=p["registered"]),
+    ).format(years=number(p["years"])),
+    Problem.CAPACITY_BELOW_REGISTERED: lambda p: (
+        ngettext(
+            "{count} person is registered, so the capacity can't be less than {count}.",
+            "{count} people are registered, so the capacity can't be less than {count}.",
+            p["registered"],
+        ).format(count=number(p["registered"]))
+        + " "
+        + seats_wanted(p["registered"], p["high"])
+    ),
     Problem.MESSAGE_EMPTY: lambda p: _("The message can't be empty."),
     Problem.MESSAGE_TOO_LONG: lambda p: _(
         "The message is {length} characters long; one Telegram message holds {limit} with "

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.events import EventPage
 from bot.services.views import Account, ShownEvent
+from bot.services.waitlist import Waiting
 from bot.ui.callbacks import (
     Attendees,
     CardAction,
@@ -75,7 +76,7 @@ def seats(event: ShownEvent) -> str:
     if event.seats_left == 0:
         return _("full")
     return ngettext("{count} seat left", "{count} seats left", event.seats_left).format(
-        count=event.seats_left
+        count=number(event.seats_left)
     )
 
 
@@ -85,7 +86,7 @@ def event_list(page: EventPage, tz: ZoneInfo) -> str:
         return _("📅 There are no upcoming events right now. Check back soon!")
     lines = [
         _("📅 <b>Upcoming events</b> · page {page} of {pages}").format(
-            page=page.page + 1, pages=page.pages
+            page=number(page.page + 1), pages=number(page.pages)
         ),
         "",
     ]
@@ -131,13 +132,13 @@ def event_card(
             count=number(event.capacity - event.seats_left)
         )
     elif event.seats_left == 0:
-        seats_line = _("🎟 Full (of {capacity})").format(capacity=event.capacity)
+        seats_line = _("🎟 Full (of {capacity})").format(capacity=number(event.capacity))
     else:
         seats_line = ngettext(
             "🎟 {count} seat left (of {capacity})",
             "🎟 {count} seats left (of {capacity})",
             event.seats_left,
-        ).format(count=event.seats_left, capacity=event.capacity)
+        ).format(count=number(event.seats_left), capacity=number(event.capacity))
     card = _("<b>{title}</b>\n🗓 {when}\n📍 {location}\n{seats}\n\n{description}").format(
         title=escape(event.title),
         when=when(event.starts_at, tz),
@@ -168,7 +169,7 @@ def cancelled_line() -> str:
 
 def waiting_line(position: int) -> str:
     """Where this person is on the waitlist."""
-    return _("⏳ You're number {position} on the waitlist.").format(position=position)
+    return _("⏳ You're number {position} on the waitlist.").format(position=number(position))
 
 
 def event_card_keyboard(
@@ -271,7 +272,7 @@ def cancelled_message(event: Event) -> str:
 
 def waitlist_joined_toast(position: int) -> str:
     """The answer to a ⏳ Join waitlist press that queued."""
-    return _("⏳ You're number {position} on the waitlist.").format(position=position)
+    return _("⏳ You're number {position} on the waitlist.").format(position=number(position))
 
 
 def waitlist_left_toast() -> str:
@@ -297,20 +298,40 @@ def cancelled_toast() -> str:
     return _("Registration cancelled.")
 
 
-def my_events(events: Sequence[Event], tz: ZoneInfo) -> str:
-    """The /myevents message."""
-    if not events:
+def my_events(events: Sequence[Event], tz: ZoneInfo, waiting: Sequence[Waiting] = ()) -> str:
+    """The /myevents message: the events this person holds a seat at, then those they are on
+    the waitlist of, each with their place in line."""
+    if not events and not waiting:
         return _("🎟 You're not registered for any upcoming events. Find one with /events.")
     lines = [_("🎟 <b>Your upcoming events</b>"), ""]
     lines += [
         _("• <b>{title}</b>\n   {when}").format(title=escape(e.title), when=when(e.starts_at, tz))
         for e in events
     ]
+    if waiting:
+        if events:
+            lines.append("")
+        lines.append(_("⏳ <b>On the waitlist</b>"))
+        lines += [
+            _("• <b>{title}</b>\n   {when} · waiting, number {position} in line").format(
+                title=escape(w.event.title),
+                when=when(w.event.starts_at, tz),
+                position=number(w.position),
+            )
+            for w in waiting
+        ]
     return "\n".join(lines)
 
 
-def my_events_keyboard(events: Sequence[Event], tz: ZoneInfo) -> InlineKeyboardMarkup | None:
-    """A button to open each registration's card."""
-    return keyboard_or_none(
-        [_event_button(e, tz, EventCard(e.id, from_mine=True)) for e in events[:MY_EVENTS_BUTTONS]]
-    )
+def my_events_keyboard(
+    events: Sequence[Event], tz: ZoneInfo, waiting: Sequence[Waiting] = ()
+) -> InlineKeyboardMarkup | None:
+    """A button to open each registration's card, then each waited-for event's card (where
+    *Leave waitlist* is); MY_EVENTS_BUTTONS at most."""
+    rows = [_event_button(e, tz, EventCard(e.id, from_mine=True)) for e in events]
+    for w in waiting:
+        label = _("⏳ {event}").format(
+            event=f"{clip(w.event.title)} · {short_when(w.event.starts_at, tz)}"
+        )
+        rows.append([button(label, EventCard(w.event.id, from_mine=True))])
+    return keyboard_or_none(rows[:MY_EVENTS_BUTTONS])

@@ -40,7 +40,7 @@ def caption(export: AttendeeExport, part: int, parts: int) -> str:
     if parts > 1:
         text += "\n" + _(
             "Part {part} of {parts} (Telegram takes files up to 50 MB; each part has the header)."
-        ).format(part=part, parts=parts)
+        ).format(part=number(part), parts=number(parts))
     return text
 
 

@@ -115,7 +115,14 @@ def all_of(items: Sequence[str]) -> str:
 
 def number(value: int) -> str:
     """A number with the language's grouping: ``100,000``."""
-    return format_decimal(value, locale=current().locale)
+    return _grouped(value, current().code)
+
+
+@functools.lru_cache(maxsize=8192)
+def _grouped(value: int, language_code: str) -> str:
+    # counts are on the busiest screens (seats on every card and /events line): Babel's
+    # formatting costs tens of microseconds, a cache hit a dict lookup
+    return format_decimal(value, locale=language(language_code).locale)
 
 
 def time_of_day(moment: datetime, tz: ZoneInfo) -> str:

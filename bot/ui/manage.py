@@ -69,7 +69,7 @@ def discarded() -> str:
 def summary(draft: EventDraft, tz: ZoneInfo) -> str:
     """What the manager is about to create."""
     seats = ngettext("🎟 {count} seat", "🎟 {count} seats", draft.capacity).format(
-        count=draft.capacity
+        count=number(draft.capacity)
     )
     return _(
         "Please check the event:\n\n"
@@ -136,7 +136,12 @@ def picker_text(picker: Picker, page: EventPage, *, past: bool) -> str:
         return _(
             "🕰 {question} Events that started more than {span} ago, most recent first "
             "(page {page} of {pages})."
-        ).format(question=picker.question(), span=span, page=page.page + 1, pages=page.pages)
+        ).format(
+            question=picker.question(),
+            span=span,
+            page=number(page.page + 1),
+            pages=number(page.pages),
+        )
     if not page.events:
         return _(
             "No event started in the last {span} or is still to come. Create one with "
@@ -145,7 +150,9 @@ def picker_text(picker: Picker, page: EventPage, *, past: bool) -> str:
     return _(
         "📅 {question} Events that started in the last {span} or are still to come, "
         "soonest first (page {page} of {pages})."
-    ).format(question=picker.question(), span=span, page=page.page + 1, pages=page.pages)
+    ).format(
+        question=picker.question(), span=span, page=number(page.page + 1), pages=number(page.pages)
+    )
 
 
 def picker_keyboard(
@@ -174,8 +181,8 @@ def _attendee_head(event: Event, tz: ZoneInfo) -> str:
     ).format(
         title=escape(event.title),
         when=when(event.starts_at, tz),
-        taken=event.capacity - event.seats_left,
-        count=event.capacity,
+        taken=number(event.capacity - event.seats_left),
+        count=number(event.capacity),
     )
 
 
@@ -190,7 +197,7 @@ def _arrived_mark(attendee: Attendee) -> str:
 
 
 def _page_footer(page: int, pages: int) -> str:
-    return _("Page {page} of {pages}").format(page=page, pages=pages)
+    return _("Page {page} of {pages}").format(page=number(page), pages=number(pages))
 
 
 def attendee_packing(event: Event, tz: ZoneInfo) -> Packing:

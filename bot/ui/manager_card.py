@@ -135,13 +135,13 @@ def edited(notified: int, promoted: int) -> str:
             "{count} person (registered or waiting) will be told.",
             "{count} people (registered or waiting) will be told.",
             notified,
-        ).format(count=notified)
+        ).format(count=number(notified))
     if promoted:
         text += " " + ngettext(
             "{count} person from the waitlist got a seat.",
             "{count} people from the waitlist got a seat.",
             promoted,
-        ).format(count=promoted)
+        ).format(count=number(promoted))
     return text
 
 
@@ -160,7 +160,7 @@ def confirm_cancel(event: ShownEvent, registered: int) -> str:
             "Cancel <b>{title}</b>? {count} person is registered.",
             "Cancel <b>{title}</b>? {count} people are registered.",
             registered,
-        ).format(title=escape(event.title), count=registered)
+        ).format(title=escape(event.title), count=number(registered))
         + "\n"
         + _("Everyone registered or waiting will be told.")
     )
@@ -181,11 +181,11 @@ def confirm_cancel_keyboard(event_id: int) -> InlineKeyboardMarkup:
 def event_cancelled(event: ShownEvent, registered: int, waiting: int) -> str:
     """The event is cancelled; who will be told."""
     told = ngettext("{count} person registered", "{count} people registered", registered).format(
-        count=registered
+        count=number(registered)
     )
     queued = ngettext(
         "{count} person on the waitlist", "{count} people on the waitlist", waiting
-    ).format(count=waiting)
+    ).format(count=number(waiting))
     return _("✖ <b>{title}</b> is cancelled. {registered} and {waiting} will be told.").format(
         title=escape(event.title), registered=told, waiting=queued
     )

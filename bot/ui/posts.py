@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.services.chats import ChatInfo
 from bot.services.posts import PostView
 from bot.ui.callbacks import ManageAction, ManagerCard, PostTo
-from bot.ui.fmt import short_when, when
+from bot.ui.fmt import number, short_when, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard_or_none
 from bot.ui.limits import clip
@@ -40,10 +40,10 @@ def status(view: PostView) -> str:
     if view.seats_left == 0:
         if view.waiting:
             waiting = ngettext("Full · {count} waiting", "Full · {count} waiting", view.waiting)
-            return waiting.format(count=view.waiting)
+            return waiting.format(count=number(view.waiting))
         return _("Full")
     return _("{going}/{capacity} going").format(
-        going=view.capacity - view.seats_left, capacity=view.capacity
+        going=number(view.capacity - view.seats_left), capacity=number(view.capacity)
     )
 
 
@@ -141,7 +141,9 @@ def pick_chat(view: PostView, chats: Sequence[ChatInfo]) -> str:
         )
     text = _("📣 Where shall I post <b>{title}</b>?").format(title=escape(view.title))
     if len(chats) > MAX_CHAT_BUTTONS:
-        text += "\n" + _("(The first {count} chats by name.)").format(count=MAX_CHAT_BUTTONS)
+        text += "\n" + _("(The first {count} chats by name.)").format(
+            count=number(MAX_CHAT_BUTTONS)
+        )
     return text
 
 

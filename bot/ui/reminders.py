@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.services.event_changes import CANCELLED_NOTICE, MOVED_NOTICE
 from bot.services.forms import TIMED_OUT_NOTICE
+from bot.services.roles import ROLE_CHANGED_NOTICE
 from bot.services.sessions import LOGGED_OUT_ELSEWHERE
 from bot.services.waitlist import PROMOTED_NOTICE
-from bot.ui import common, sessions
+from bot.ui import common, roles, sessions
 from bot.ui.fmt import about, duration, when
 from bot.ui.i18n import _
 
@@ -44,6 +45,7 @@ def reminder(
 NOTICES: dict[str, Callable[[Mapping[str, object]], str]] = {
     TIMED_OUT_NOTICE: lambda _params: common.timed_out(),
     LOGGED_OUT_ELSEWHERE: lambda _params: sessions.logged_out_elsewhere(),
+    ROLE_CHANGED_NOTICE: roles.role_notice,
 }
 
 

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.sessions import LoginSession
 from bot.ui.callbacks import EndOtherSessions
-from bot.ui.fmt import when
+from bot.ui.fmt import number, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import button, keyboard
 
@@ -36,7 +36,7 @@ def sessions(mine: Sequence[LoginSession], *, this_user_id: int, tz: ZoneInfo) -
                 "You're also logged in on {count} other Telegram account.",
                 "You're also logged in on {count} other Telegram accounts.",
                 others,
-            ).format(count=others),
+            ).format(count=number(others)),
         ]
     else:
         lines += ["", _("No other Telegram account is logged in.")]
@@ -58,7 +58,7 @@ def others_logged_out(count: int) -> str:
         "✅ Logged out {count} other Telegram account. Only this chat is logged in now.",
         "✅ Logged out {count} other Telegram accounts. Only this chat is logged in now.",
         count,
-    ).format(count=count)
+    ).format(count=number(count))
 
 
 def logged_out_elsewhere() -> str:
@@ -96,4 +96,4 @@ def password_changed(others: int) -> str:
         "✅ Your password is changed, and {count} other Telegram account was logged out.",
         "✅ Your password is changed, and {count} other Telegram accounts were logged out.",
         others,
-    ).format(count=others)
+    ).format(count=number(others))

@@ -3,7 +3,9 @@
 Pure drawing (Pillow, segno); the words arrive already translated (``TicketFace``), so this
 runs in a worker thread (``bot.transport.offload``): a ticket takes ~20 ms to draw. The font
 is DejaVu Sans from matplotlib's data, which covers Latin, Greek, Cyrillic, Arabic, Hebrew
-and more (CJK names come out as boxes in the picture; the caption carries them as text).
+and more. Characters it has no glyph for (emoji, CJK) are left out of the picture rather than
+drawn as empty boxes (``bot.ui.glyphs``); the caption carries the full text. Lines wrap
+between words; a word is broken between characters only when it alone is wider than a line.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 
 import segno
 from PIL import Image, ImageDraw, ImageFont
+
+from bot.ui import glyphs
 
 WIDTH = 640
 MARGIN = 40
@@ -39,17 +43,32 @@ class TicketFace:
     link: str  # what the QR code encodes
 
 
-@functools.cache
-def _font(bold: bool, size: int) -> Font:
+def _font_path(bold: bool) -> str:
     import matplotlib  # only its data directory: the fonts ship with it
 
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), size)
+    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name)
 
 
-def _wrap(text: str, font: Font, width: int, max_lines: int) -> list[str]:
-    """``text`` in lines no wider than ``width`` pixels, at most ``max_lines`` (… at the cut);
-    a word too long for a line is broken between characters."""
+@functools.cache
+def load_font(bold: bool, size: int) -> Font:
+    """DejaVu Sans (``bold``: its bold face) at ``size`` pixels."""
+    return ImageFont.truetype(_font_path(bold), size)
+
+
+def printable(text: str, bold: bool) -> str:
+    """``text`` as the picture shows it: on one line, without the characters the font can't
+    draw (they would be empty boxes)."""
+    return glyphs.drawable(text, glyphs.font_glyphs(_font_path(bold)))
+
+
+def wrap(text: str, font: Font, width: int, max_lines: int) -> list[str]:
+    """``text`` in lines no wider than ``width`` pixels, at most ``max_lines``.
+
+    Lines break between words; a word is broken between characters only when it alone is
+    wider than a line. Past ``max_lines`` the last line ends with "…" after its last whole
+    word that leaves room for it (or inside a word that fills the line alone).
+    """
     lines: list[str] = []
     current = ""
     for word in text.split():
@@ -59,20 +78,37 @@ def _wrap(text: str, font: Font, width: int, max_lines: int) -> list[str]:
             continue
         if current:
             lines.append(current)
-        current = ""
-        for char in word:
-            if font.getlength(current + char) > width and current:
-                lines.append(current)
-                current = ""
-            current += char
+        *full, current = _pieces(word, font, width)
+        lines += full
     if current:
         lines.append(current)
     if len(lines) > max_lines:
-        last = lines[max_lines - 1]
-        while last and font.getlength(last + "…") > width:
-            last = last[:-1]
-        lines = [*lines[: max_lines - 1], last + "…"]
+        lines = [*lines[: max_lines - 1], _ellipsis(lines[max_lines - 1], font, width)]
     return lines or [""]
+
+
+def _pieces(word: str, font: Font, width: int) -> list[str]:
+    """``word`` itself if it fits a line, else cut into the widest pieces that fit."""
+    if font.getlength(word) <= width:
+        return [word]
+    pieces = [""]
+    for char in word:
+        if pieces[-1] and font.getlength(pieces[-1] + char) > width:
+            pieces.append("")
+        pieces[-1] += char
+    return pieces
+
+
+def _ellipsis(line: str, font: Font, width: int) -> str:
+    """``line`` shortened to end in "…" within ``width``: whole words dropped from its end,
+    characters only when a single word is left."""
+    words = line.split(" ")
+    while len(words) > 1 and font.getlength(" ".join(words) + "…") > width:
+        words.pop()
+    last = " ".join(words)
+    while last and font.getlength(last + "…") > width:
+        last = last[:-1]
+    return last + "…"
 
 
 def _qr(link: str) -> Image.Image:
@@ -87,16 +123,20 @@ def _qr(link: str) -> Image.Image:
 def render_ticket(face: TicketFace) -> bytes:
     """The ticket as PNG bytes: heading, title, date, place, name, QR code, footer."""
     text_width = WIDTH - 2 * MARGIN
-    blocks: list[tuple[list[str], Font, int]] = [
-        (_wrap(face.heading, _font(False, 22), text_width, 1), _font(False, 22), GREY),
-        (_wrap(face.title, _font(True, 34), text_width, 3), _font(True, 34), INK),
-        (_wrap(face.when, _font(False, 24), text_width, 2), _font(False, 24), INK),
-        (_wrap(face.where, _font(False, 24), text_width, 2), _font(False, 24), INK),
-        (_wrap(face.name, _font(True, 30), text_width, 2), _font(True, 30), INK),
+    fields = [  # text, bold, size in pixels, ink, lines at most
+        (face.heading, False, 22, GREY, 1),
+        (face.title, True, 34, INK, 3),
+        (face.when, False, 24, INK, 2),
+        (face.where, False, 24, INK, 2),
+        (face.name, True, 30, INK, 3),
     ]
+    blocks: list[tuple[list[str], Font, int]] = []
+    for text, bold, size, ink, most in fields:
+        font = load_font(bold, size)
+        blocks.append((wrap(printable(text, bold), font, text_width, most), font, ink))
     qr = _qr(face.link)
-    footer_font = _font(False, 20)
-    footer = _wrap(face.footer, footer_font, text_width, 2)
+    footer_font = load_font(False, 20)
+    footer = wrap(printable(face.footer, False), footer_font, text_width, 2)
     line_gap = 8
     text_height = (
         sum(len(lines) * (int(font.size) + line_gap) + 14 for lines, font, _ink in blocks) + 24

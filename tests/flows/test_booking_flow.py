@@ -294,10 +294,13 @@ async def test_newevent_rejects_bad_answers_and_asks_again(
     await boss.ask(local_text(clock.now() - timedelta(hours=1)), "already passed")
     await boss.ask(local_text(clock.now() + timedelta(days=3)), "Where does it take place?")
     await boss.ask("Main hall", "How many seats")
-    for bad in ["0", "-5", "100001", "ten", "1e3"]:
-        await boss.ask(bad, "between 1 and 100,000" if bad.isdigit() else "whole number")
+    for bad in ["0", "-5", "100001", "ten", "1e3"]:  # out of range or not a number: one answer
+        refusal = await boss.ask(bad, "How many seats")
+        assert refusal.text.startswith(
+            "⚠️ Please send the number of seats as a whole number from 1 to 100,000."
+        ), refusal.text
     summary = await boss.ask("1,000", "Please check the event")
-    assert "1000 seats" in summary.text
+    assert "1,000 seats" in summary.text
     boss.press("✖ Cancel")
     await boss.expect("Discarded")
     await boss.ask("/events", "no upcoming events")

@@ -106,7 +106,7 @@ async def test_title_location_and_capacity_are_checked_like_at_creation(
     assert "Red room" in moved.text
 
     await edit(boss, "Capacity", "How many seats are there?")
-    await boss.ask("0", "Capacity must be between 1 and 100,000.")
+    await boss.ask("0", "Please send the number of seats as a whole number from 1 to 100,000.")
     await boss.ask("1", "That is what it already was")  # no change, nobody told
     await edit(boss, "Capacity", "How many seats are there?")
     await boss.ask("/cancel", "Cancelled")  # /cancel keeps it as it is
@@ -130,7 +130,11 @@ async def test_capacity_below_the_registered_is_refused_with_their_number(
         person.press("✅ Register")
         await person.expect("You're registered for Jazz night")
     await edit(boss, "Capacity", "How many seats are there?")
-    refused = await boss.ask("1", "2 people are registered, so the capacity can't be less than 2.")
+    refused = await boss.ask(
+        "1",
+        "2 people are registered, so the capacity can't be less than 2. Please send the "
+        "number of seats as a whole number from 2 to 100,000.",
+    )
     assert "How many seats are there?" in refused.text  # asked again
     boss.say("2")
     await boss.expect("✅ Saved.")

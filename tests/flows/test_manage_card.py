@@ -133,6 +133,6 @@ async def test_forged_manager_buttons_are_answered_politely(
         assert answer["text"] == missing, data
     for data in ["mc:0", "mc:1:zz", "edf:1:nope", "mgp:x", "mgl:-1"]:
         answer = await boss.answer_to(boss.press_data(picker, data))
-        assert answer["text"] == ui.common.stale_button(), data
+        assert answer["text"] == ui.common.stale_button(manager=True), data
     boss.press_data(picker, ManagePast(5).pack())  # past the end: the last page
     await boss.expect("No past events yet")

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from db.models import Role, User
+from bot.services.roles import ROLE_CHANGED_NOTICE
+from db.models import OutboxKind, OutboxMessage, Role, User
 from tests.conftest import RunningBot, Sessions
 from tests.flows.helpers import manager_with_event
 from tests.people import Person
@@ -41,6 +42,7 @@ async def test_promote_and_demote_change_the_role_and_the_menus_at_once(
     assert await role_of(sessions, "ann@example.com") is Role.MANAGER
     for person in (ann, ann_again):
         assert {"newevent", "promote", "demote", "post"} <= set(menu(emulator, person))
+        await person.expect("You are now a manager of EventBot")
     await ann.ask("/attendees", "Whose attendees?")  # at once, no new login
 
     again = await boss.ask("/promote ann@example.com", "")
@@ -49,6 +51,7 @@ async def test_promote_and_demote_change_the_role_and_the_menus_at_once(
     done = await ann.ask("/demote boss@example.com", "is now a customer")
     assert "Boss (boss@example.com)" in done.text
     assert menu(emulator, boss) == []
+    await boss.expect("You are no longer a manager of EventBot")
     refused = await boss.ask("/demote ann@example.com", "")
     assert refused.text == ui.common.managers_only()
 
@@ -78,3 +81,59 @@ async def test_promote_answers_bad_input_clearly(
     malformed = await boss.ask("/promote not-an-email", "")
     assert "doesn't look like an email address" in malformed.text
     assert await role_of(sessions, "boss@example.com") is Role.MANAGER
+
+
+def told(emulator: BotAPIEmulator, person: Person, fragment: str) -> int:
+    return sum(fragment in m.text for m in emulator.bot_messages(person.chat_id))
+
+
+async def test_the_person_promoted_or_demoted_is_told_once_in_every_chat_logged_in(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    boss = await manager_with_event(emulator, clock)
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    tablet = Person(emulator, 1003, "Ann's tablet")  # a second login of the same account
+    await tablet.log_in("ann@example.com", "customer-secret")
+    old_phone = Person(emulator, 1004, "Ann's old phone")  # logged in, then out: not told
+    await old_phone.log_in("ann@example.com", "customer-secret")
+    await old_phone.ask("/logout", "")
+
+    await boss.ask("/promote ann@example.com", "is now a manager")
+    for person in (ann, tablet):
+        notice = await person.expect("You are now a manager of EventBot")
+        assert notice.text == (
+            "🛠 You are now a manager of EventBot: /manage opens an event's organiser card, "
+            "/newevent creates an event, and /help lists every command."
+        )
+        await person.ask("/manage", "")  # and /manage works there at once
+    # a manager demoting themselves sees the answer; their other chat gets the notice
+    await ann.ask("/demote ann@example.com", "Ann (ann@example.com) is now a customer")
+    notice = await tablet.expect("You are no longer a manager of EventBot")
+    assert notice.text == (
+        "You are no longer a manager of EventBot: your account is a customer's again. "
+        "Browse and register with /events; /help lists what you can do."
+    )
+
+    async with sessions.begin() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.NOTICE)
+            )
+        )
+    owed = sorted(
+        (row.chat_id, (row.payload or {})["params"]["role"])
+        for row in rows
+        if (row.payload or {}).get("notice") == ROLE_CHANGED_NOTICE
+    )
+    assert owed == [
+        (ann.chat_id, "manager"),
+        (tablet.chat_id, "customer"),
+        (tablet.chat_id, "manager"),
+    ]
+    assert told(emulator, ann, "You are now a manager") == 1
+    assert told(emulator, ann, "no longer a manager") == 0  # the answer said it
+    assert told(emulator, tablet, "You are now a manager") == 1
+    assert told(emulator, tablet, "no longer a manager") == 1
+    assert told(emulator, old_phone, "manager of EventBot") == 0
+    assert told(emulator, boss, "manager of EventBot") == 0  # the one who acted isn't told

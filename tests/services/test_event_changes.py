@@ -109,7 +109,7 @@ async def test_capacity_cannot_drop_below_registered_and_more_seats_go_to_the_wa
     with pytest.raises(InvalidInput) as refused:
         await _edit(sessions, event.id, EditableField.CAPACITY, 1)
     assert refused.value.code is Problem.CAPACITY_BELOW_REGISTERED
-    assert refused.value.params == {"registered": 2}
+    assert refused.value.params == {"registered": 2, "high": 100_000}
     edited = await _edit(sessions, event.id, EditableField.CAPACITY, 3)
     assert [p.user_id for p in edited.promoted] == [people[2]]
     async with sessions.begin() as session:

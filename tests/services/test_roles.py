@@ -95,3 +95,44 @@ async def test_two_managers_demoting_each_other_at_once_leave_one(postgres_url: 
         assert await managers(sessions) == 1
     finally:
         await sessions.db.dispose()
+
+
+async def test_a_role_change_owes_each_live_chat_one_notice_but_the_answered_one(
+    sessions: Sessions,
+) -> None:
+    from bot.services.roles import ROLE_CHANGED_NOTICE
+    from db.models import OutboxKind, OutboxMessage
+
+    await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
+    ann = await make_user(sessions, "ann@example.com", now=NOW)
+    async with sessions.begin() as session:
+        for telegram_id, hours in ((11, 1), (12, -1), (13, 2)):  # two live logins, one expired
+            session.add(
+                TelegramAccount(
+                    telegram_user_id=telegram_id,
+                    chat_id=telegram_id,
+                    user_id=ann.id,
+                    session_expires_at=NOW.replace(hour=12 + hours),
+                )
+            )
+    async with sessions.begin() as session:
+        await roles.change_role(session, email="ann@example.com", role=Role.MANAGER, now=NOW)
+    async with sessions.begin() as session:  # Ann demotes herself from chat 11
+        await roles.change_role(
+            session, email="ann@example.com", role=Role.CUSTOMER, now=NOW, answered_chat_id=11
+        )
+    async with sessions.begin() as session:  # refused: nothing owed
+        with pytest.raises(AlreadyCustomer):
+            await roles.change_role(session, email="ann@example.com", role=Role.CUSTOMER, now=NOW)
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == OutboxKind.NOTICE)
+                .order_by(OutboxMessage.id)
+            )
+        )
+    assert [(row.chat_id, row.payload, row.due_at) for row in rows] == [
+        (11, {"notice": ROLE_CHANGED_NOTICE, "params": {"role": "manager"}}, NOW),
+        (13, {"notice": ROLE_CHANGED_NOTICE, "params": {"role": "manager"}}, NOW),
+        (13, {"notice": ROLE_CHANGED_NOTICE, "params": {"role": "customer"}}, NOW),
+    ]

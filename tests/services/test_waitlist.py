@@ -4,6 +4,7 @@ and on PostgreSQL (the ``race_url`` fixture of test_booking)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -236,3 +237,39 @@ async def test_200_racing_for_20_seats_with_10_cancellations_promote_in_order(
     assert reminded == registered  # everyone seated has reminders, promoted people too
     if is_sqlite(race_url):
         assert handle.lock_conflicts > 0  # the writers did meet at SQLite's lock
+
+
+async def test_waiting_for_lists_upcoming_waitlists_with_places_soonest_first(
+    sessions: Sessions,
+) -> None:
+    from bot.services import event_changes
+
+    manager = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
+    ann, bob, cid = [await make_user(sessions, f"{n}@example.com", now=NOW) for n in "abc"]
+    later = await make_event(
+        sessions, manager, now=NOW, capacity=1, starts_in=timedelta(days=5), title="Later"
+    )
+    sooner = await make_event(
+        sessions, manager, now=NOW, capacity=1, starts_in=timedelta(days=2), title="Sooner"
+    )
+    gone = await make_event(sessions, manager, now=NOW, capacity=1, title="Gone")
+    for event in (later, sooner, gone):
+        await _join(sessions, ann.id, event.id)  # takes the one seat
+    for event in (later, sooner, gone):
+        await _join(sessions, bob.id, event.id)
+    await _join(sessions, cid.id, later.id)
+    await _join(sessions, cid.id, sooner.id)
+    async with sessions.begin() as session:
+        await waitlist.leave(session, user=bob, event_id=sooner.id)  # Cid moves up
+        await event_changes.cancel_event(session, event_id=gone.id, now=NOW)
+
+    async def places(user: User, now: datetime) -> list[tuple[str, int]]:
+        async with sessions.begin() as session:
+            found = await waitlist.waiting_for(session, user_id=user.id, now=now)
+        return [(w.event.title, w.position) for w in found]
+
+    assert await places(cid, NOW) == [("Sooner", 1), ("Later", 2)]
+    assert await places(bob, NOW) == [("Later", 1)]  # a cancelled event is left out
+    assert await places(ann, NOW) == []  # holding seats is not waiting
+    # an event that has started is no longer listed
+    assert await places(cid, NOW + timedelta(days=3)) == [("Later", 2)]
