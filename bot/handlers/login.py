@@ -59,9 +59,7 @@ async def log_in(env: FormEnv, session: AsyncSession) -> Done:
     user = await session.get(User, env.answers["password"])
     assert user is not None
     email = str(env.answers["email"])
-    # the email's counter only: a guesser must not reset their own Telegram account's
-    # counter by logging into an account of theirs in between (it runs out with its window)
-    await lockout.forgive(session, keys=((lockout.PER_EMAIL, email),))
+    await lockout.password_correct(session, telegram_user_id=env.user_id, email=email)
     log.info("Telegram user %s logged in as account %s", env.user_id, user.id)
     return await log_this_chat_in(env, session, user, ui.accounts.logged_in(user))
 

@@ -91,8 +91,10 @@ async def read_current(raw: str, env: FormEnv) -> bool:
     except BadCredentials:
         log.info("wrong current password from Telegram user %s", env.user_id)
         raise Again(Reply(ui.sessions.wrong_current_password())) from None
-    async with deps.db.write() as session:  # as at login: the email's counter only
-        await lockout.forgive(session, keys=((lockout.PER_EMAIL, viewer.email or ""),))
+    async with deps.db.write() as session:  # as at login
+        await lockout.password_correct(
+            session, telegram_user_id=env.user_id, email=viewer.email or ""
+        )
     return True
 
 

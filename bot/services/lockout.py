@@ -128,6 +128,22 @@ async def reserve(session: AsyncSession, *, keys: Keys, now: datetime) -> dateti
     return next_lock
 
 
+async def password_correct(session: AsyncSession, *, telegram_user_id: int, email: str) -> None:
+    """A correct password (login, /password): the email's failures are forgotten. The Telegram
+    account's stay (a guesser must not reset them by logging into an account of theirs in
+    between), but this attempt, counted before bcrypt ran, was no failure: it is taken back,
+    with the lock it would have set for the next attempt had it failed."""
+    await forgive(session, keys=((PER_EMAIL, email),))
+    await session.execute(
+        update(LoginThrottle)
+        .where(
+            LoginThrottle.key == PER_TELEGRAM_ACCOUNT.key(telegram_user_id),
+            LoginThrottle.failures > 0,
+        )
+        .values(failures=LoginThrottle.failures - 1, locked_until=None)
+    )
+
+
 async def forgive(session: AsyncSession, *, keys: Keys) -> None:
     """A success forgets the failures counted against ``keys``."""
     await session.execute(

@@ -436,3 +436,17 @@ async def test_help_and_the_end_of_sign_up_speak_to_each_role(
     assert "/events – browse upcoming events and register" in customer_help.text
     assert "/myevents – the events you're registered for" in customer_help.text
     assert "/newevent" not in customer_help.text
+
+
+async def test_the_right_password_after_a_lock_is_over_leaves_no_lock_behind(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await ann.ask("/logout", "logged out")
+    for i in range(5):
+        await ann.log_in("ann@example.com", f"typo{i}")
+    clock.advance(timedelta(minutes=2))
+    assert "Logged in as Ann" in (await ann.log_in("ann@example.com", "customer-secret")).text
+    await ann.ask("/password", "your current password")
+    await ann.ask("customer-secret", "Now the new password")  # not "Too many failed logins"

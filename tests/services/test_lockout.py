@@ -91,3 +91,14 @@ async def test_parallel_guesses_each_cost_an_attempt_and_the_limit_holds(
         for db in databases:
             await db.dispose()
     assert results.count(True) == 5
+
+
+async def test_a_correct_password_after_a_lock_leaves_no_lock_behind(sessions: Sessions) -> None:
+    for _ in range(5):
+        await attempt(sessions, NOW)
+    later = NOW + timedelta(minutes=2)  # the 30-second lock is over; the next one is right
+    assert await attempt(sessions, later) == later + timedelta(seconds=60)  # if it failed
+    async with sessions.begin() as session:
+        await lockout.password_correct(session, telegram_user_id=1, email="ann@example.com")
+    # no lock stands, and the five failures before still count (a guesser gains nothing)
+    assert await attempt(sessions, later) == later + timedelta(seconds=60)
