@@ -21,6 +21,7 @@ from bot.services.errors import (
     ManagersDontRegister,
     NotRegistered,
 )
+from bot.services.events import RECENTLY_STARTED
 from bot.services.reminders import reminder_rows
 from bot.services.views import Account
 from db.models import Cancellation, Event, OutboxMessage, Registration, Role, User
@@ -139,11 +140,16 @@ async def cancel_registration(
 
 
 async def my_upcoming(session: AsyncSession, *, user_id: int, now: datetime) -> list[Event]:
-    """The events ``user_id`` holds a seat at that have not started, soonest first."""
+    """The events ``user_id`` holds a seat at that are still to come or started less than
+    RECENTLY_STARTED ago (a latecomer needs their ticket at the door), soonest first."""
     rows = await session.scalars(
         select(Event)
         .join(Registration, Registration.event_id == Event.id)
-        .where(Registration.user_id == user_id, Event.starts_at > now, Event.cancelled_at.is_(None))
+        .where(
+            Registration.user_id == user_id,
+            Event.starts_at > now - RECENTLY_STARTED,
+            Event.cancelled_at.is_(None),
+        )
         .order_by(Event.starts_at, Event.id)
     )
     return list(rows)

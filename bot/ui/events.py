@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -298,16 +298,25 @@ def cancelled_toast() -> str:
     return _("Registration cancelled.")
 
 
-def my_events(events: Sequence[Event], tz: ZoneInfo, waiting: Sequence[Waiting] = ()) -> str:
-    """The /myevents message: the events this person holds a seat at, then those they are on
-    the waitlist of, each with their place in line."""
+def my_events(
+    events: Sequence[Event],
+    tz: ZoneInfo,
+    waiting: Sequence[Waiting] = (),
+    *,
+    now: datetime | None = None,
+) -> str:
+    """The /myevents message: the events this person holds a seat at (those under way marked
+    as started: their ticket is still wanted at the door), then those they are on the
+    waitlist of, each with their place in line."""
     if not events and not waiting:
         return _("🎟 You're not registered for any upcoming events. Find one with /events.")
     lines = [_("🎟 <b>Your upcoming events</b>"), ""]
-    lines += [
-        _("• <b>{title}</b>\n   {when}").format(title=escape(e.title), when=when(e.starts_at, tz))
-        for e in events
-    ]
+    for e in events:
+        if now is not None and e.starts_at <= now:
+            line = _("• <b>{title}</b>\n   {when} · started")
+        else:
+            line = _("• <b>{title}</b>\n   {when}")
+        lines.append(line.format(title=escape(e.title), when=when(e.starts_at, tz)))
     if waiting:
         if events:
             lines.append("")

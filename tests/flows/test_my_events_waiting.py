@@ -101,3 +101,20 @@ async def test_my_events_lists_the_waited_for_events_after_the_registered_ones(
     # and Ann, with nothing left, is told so
     none = await ann.ask("/myevents", "not registered for any upcoming events")
     assert none.labels == []
+
+
+async def test_an_event_under_way_stays_in_my_events_with_its_ticket(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    await manager_with_event(emulator, clock, title="Jazz night", starts_in=timedelta(hours=2))
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    await register(ann, "Jazz night")
+    clock.advance(timedelta(hours=3))  # she is late: the concert started an hour ago
+    mine = await ann.ask("/myevents", "Your upcoming events")
+    assert line_of(mine, "Jazz night").endswith("· started")
+    ann.press(mine.labels[0], mine)
+    card = await ann.expect("✅ You're registered")
+    assert "🎟 My ticket" in card.labels
+    clock.advance(timedelta(days=1))  # the next day it has gone from the list
+    await ann.ask("/myevents", "You're not registered for any upcoming events")
