@@ -145,9 +145,12 @@ def test_a_second_run_carries_on_where_the_first_left_off(tmp_path: Path) -> Non
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    run("/me\n:as bob\n/me")
-    second = run("/me")
+    run("/me\n:as bob\n/me\n:as maya\n/manage\n2\n5\n1")
+    second = run("/me\n:as maya\n/manage\n3\n5\n1")
     assert "alice@example.com" in second  # the first line of the second run is answered
+    # the group's message ids go on too: a post of the second run is a post, not a clash
+    assert "Posted Python meetup in Jazz fans" in second
+    assert "something went wrong" not in second
 
 
 def test_the_demo_manager_posts_an_event_in_the_demo_group(tmp_path: Path) -> None:

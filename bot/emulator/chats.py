@@ -173,10 +173,17 @@ class ChatState:
         self._pending_callbacks: set[str] = set()
         self._callback_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
+        self._first_message_id = 1
         self._waiters: set[asyncio.Future[None]] = set()
         # observers (the sandbox's terminal): called for every ChatEvent and callback answer
         self.event_listeners: list[Callable[[ChatEvent], None]] = []
         self.answer_listeners: list[Callable[[dict[str, Any]], None]] = []
+
+    def continue_message_ids(self, *, after: int) -> None:
+        """Number new messages of every chat from ``after + 1``: Telegram never gives a chat's
+        message id twice, and a bot may have stored the ones it saw (posts in groups)."""
+        self._first_message_id = max(self._first_message_id, after + 1)
+        self._message_ids.clear()
 
     def chat(self, chat_id: int) -> list[ChatMessage]:
         """Every message of a chat that is not deleted, oldest first."""
@@ -203,7 +210,9 @@ class ChatState:
         html: str | None = None,
         reply_markup: dict[str, Any] | None = None,
     ) -> ChatMessage:
-        counter = self._message_ids.setdefault(chat["id"], itertools.count(1))
+        counter = self._message_ids.get(chat["id"])
+        if counter is None:
+            counter = self._message_ids[chat["id"]] = itertools.count(self._first_message_id)
         message = ChatMessage(
             message_id=next(counter),
             chat=chat,

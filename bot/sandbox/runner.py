@@ -16,7 +16,7 @@ from bot.migrate import upgrade_to_head
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.demo import DEMO_ACCOUNTS, DEMO_GROUP, seed_demo
 from bot.sandbox.render import Output, PlainOutput, RichOutput
-from bot.services import accounts, app_state, inbox
+from bot.services import accounts, app_state, inbox, posts
 
 SANDBOX_TOKEN = "1000001:sandbox-token-never-sent-anywhere"
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sandbox.db"
@@ -67,6 +67,7 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
     # an earlier run's people and update numbers: Telegram would still know both
     async with app.deps.db.read() as session:
         emulator.continue_update_ids(after=await inbox.last_update_id(session))
+        emulator.continue_message_ids(after=await posts.highest_message_id(session))
         known = await accounts.telegram_users(session)
     chat = SandboxChat(
         emulator=emulator,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import EventNotFound, EventNotPostable
 from db.inline_reads import Reader, reused
-from db.models import Event, EventPost, WaitlistEntry
+from db.models import Broadcast, Event, EventPost, WaitlistEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +188,13 @@ async def mark_shown(
         .where(EventPost.id == post_id, EventPost.shown_revision < revision)
         .values(**values)
     )
+
+
+async def highest_message_id(session: AsyncSession) -> int:
+    """The highest message id the bot has stored (its posts, broadcast status messages)."""
+    posts = await session.scalar(select(func.max(EventPost.message_id)))
+    statuses = await session.scalar(select(func.max(Broadcast.status_message_id)))
+    return max(posts or 0, statuses or 0)
 
 
 async def mark_gone(session: AsyncSession, *, post_id: int, now: datetime) -> None:
