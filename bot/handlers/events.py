@@ -30,6 +30,8 @@ from bot.services.errors import (
     EventCancelled,
     EventFull,
     EventNotFound,
+    EventPast,
+    EventStarted,
     NotLoggedIn,
     NotRegistered,
 )
@@ -112,6 +114,16 @@ async def card_action(update: Update, context: BotContext) -> None:
     button = await pressed(update, EventCard)
     if button is None:
         return
+    try:
+        await _act_on_card(update, context, button)
+    except (EventCancelled, EventPast, EventStarted):
+        # the card was drawn before the event was cancelled or started: redraw it as it is
+        # now, so it stops offering what was just refused (the refusal is still said)
+        await _render_card(update, context, button.event_id, button)
+        raise
+
+
+async def _act_on_card(update: Update, context: BotContext, button: EventCard) -> None:
     match button.action:
         case CardAction.OPEN:
             # look first: a card that doesn't exist answers the press with the reason

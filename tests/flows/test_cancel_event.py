@@ -101,3 +101,23 @@ async def test_cancelling_tells_everyone_once_and_the_event_leaves_the_listings(
     for person in (ann, bob):
         texts = [m.text for m in emulator.bot_messages(person.chat_id)]
         assert sum("is cancelled" in t for t in texts) == 1
+
+
+async def test_a_card_open_when_the_event_was_cancelled_is_redrawn_when_pressed(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    boss = await manager_with_event(emulator, clock, capacity=5)
+    cid = Person(emulator, 1003, "Cid")
+    await cid.sign_up("cid@example.com", "customer-secret")
+    listing = await cid.ask("/events", "Upcoming events")
+    cid.press(listing.labels[0])
+    card = await cid.expect("Jazz night")
+    assert "✅ Register" in card.labels
+    picker = await boss.ask("/manage", "Which event?")
+    boss.press(picker.labels[0])
+    boss.press("✖ Cancel event", await boss.expect("Registered 0/5"))
+    boss.press("Yes, cancel", await boss.expect("Cancel Jazz night?"))
+    await boss.expect("Jazz night is cancelled.")
+    answer = await cid.answer_to(cid.press("✅ Register", card))
+    assert answer["text"] == CANCELLED  # said, and the card no longer offers it
+    assert "This event was cancelled." in card.text and card.labels == ["« All events"]
