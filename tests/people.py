@@ -99,7 +99,7 @@ class Person:
         After a wrong password the bot asks for it again; a new attempt cancels that first.
         """
         mine = self.emulator.bot_messages(self.chat_id)
-        if mine and "Send the password again" in mine[-1].text:
+        if mine and "send the password again" in mine[-1].text.lower():
             await self.ask("/cancel", "Cancelled")
         await self.ask("/login", "email address of your account")
         await self.ask(email, "your password")
@@ -107,7 +107,10 @@ class Person:
         await self.emulator.wait_until(
             lambda: any(
                 e.message.chat_id == self.chat_id
-                and ("Logged in" in e.message.text or "don't match" in e.message.text)
+                and any(
+                    verdict in e.message.text
+                    for verdict in ("Logged in", "don't match", "Too many failed logins")
+                )
                 for e in self.emulator.events[self.cursor :]
             ),
             TIMEOUT,

@@ -42,13 +42,13 @@ async def read_password(raw: str, env: FormEnv) -> int:
             locked_until = await lockout.reserve(session, keys=keys, now=env.now)
             candidate = await accounts.find_by_email(session, email=email)
         user = await accounts.check_password(candidate, password=raw, hasher=deps.passwords)
-    except LoginLocked as exc:
-        raise Abandon(Reply(ui.accounts.login_locked(exc.until, env.now))) from None
+    except LoginLocked as exc:  # the form waits at this step: what comes next is deleted too
+        raise Again(Reply(ui.accounts.login_locked_send_again(exc.until, env.now))) from None
     except BadCredentials:
         log.info("failed login from Telegram user %s", env.user_id)
         if locked_until is not None:
-            locked = ui.accounts.login_locked(locked_until, env.now)
-            raise Abandon(Reply(f"{ui.accounts.login_failed()}\n{locked}")) from None
+            locked = ui.accounts.login_locked_send_again(locked_until, env.now, failed=True)
+            raise Again(Reply(locked)) from None
         raise Again(Reply(ui.accounts.login_try_again())) from None
     return user.id
 

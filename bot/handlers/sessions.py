@@ -86,8 +86,8 @@ async def read_current(raw: str, env: FormEnv) -> bool:
             await lockout.reserve(session, keys=keys, now=env.now)
             user = await session.get(User, viewer.id)
         await accounts.check_password(user, password=raw, hasher=deps.passwords)
-    except LoginLocked as exc:
-        raise Abandon(Reply(ui.accounts.login_locked(exc.until, env.now))) from None
+    except LoginLocked as exc:  # waits at this step, as at login
+        raise Again(Reply(ui.accounts.login_locked_send_again(exc.until, env.now))) from None
     except BadCredentials:
         log.info("wrong current password from Telegram user %s", env.user_id)
         raise Again(Reply(ui.sessions.wrong_current_password())) from None

@@ -178,6 +178,22 @@ def login_locked(until: datetime, now: datetime) -> str:
     ).format(wait=_wait(until, now))
 
 
+def login_locked_send_again(until: datetime, now: datetime, *, failed: bool = False) -> str:
+    """Locked at a password step (the typed password already deleted): the form waits there,
+    so whatever is typed next is still treated, and deleted, as a password."""
+    wait = _wait(until, now)
+    if failed:
+        return _(
+            "🔒 I deleted that message. That email and password don't match an account.\n"
+            "⏳ Too many failed logins: for your safety, please wait {wait}, then send the "
+            "password again (or /cancel)."
+        ).format(wait=wait)
+    return _(
+        "🔒 I deleted that message.\n⏳ Too many failed logins: for your safety, please wait "
+        "{wait}, then send the password again (or /cancel)."
+    ).format(wait=wait)
+
+
 def _wait(until: datetime, now: datetime) -> str:
     """How long until ``until``: whole seconds under 90, else minutes (rounded up)."""
     seconds = max(1, math.ceil((until - now).total_seconds()))

@@ -324,7 +324,12 @@ async def test_a_guesser_locks_only_their_own_telegram_account(
     # the same answers for a real and an unknown account, the fifth announcing the lock
     assert seen["ann@example.com"] == seen["nobody@example.com"]
     assert "wait 30 seconds" in seen["ann@example.com"][4]
+    # the locked form waits at the password: a guess sent meanwhile is deleted and refused
+    guess = mallory.say("g5")
+    await mallory.expect("Too many failed logins")
+    assert guess.deleted
     # Mallory is locked out, whatever email she tries ...
+    await mallory.ask("/cancel", "Cancelled")
     await mallory.ask("/login", "email address")
     locked = await mallory.ask("bob@example.com", "Too many failed logins")
     assert "wait" in locked.text
@@ -343,11 +348,12 @@ async def test_many_guessers_lock_the_email_and_the_lock_can_fall_between_steps(
     await ann.ask("ann@example.com", "your password")
     for i in range(20):  # twenty strangers, one guess each: the email's threshold
         await Person(emulator, 7000 + i, f"Guesser{i}").log_in("ann@example.com", "guess")
-    await ann.ask("customer-secret", "Too many failed logins")
-    await ann.ask("/me", "You're not logged in")
+    typed = ann.say("customer-secret")
+    locked = await ann.expect("Too many failed logins")
+    assert typed.deleted and "send the password again" in locked.text
+    # the form waits at the password step: after the lock, the same password goes through
     clock.advance(timedelta(seconds=31))
-    verdict = await ann.log_in("ann@example.com", "customer-secret")
-    assert "Logged in as Ann" in verdict.text
+    await ann.ask("customer-secret", "Logged in as Ann")
 
 
 async def test_secrets_typed_in_a_group_are_deleted_and_never_used(
