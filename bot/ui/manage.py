@@ -54,10 +54,10 @@ def ask_location() -> str:
     return _("Where does it take place?")
 
 
-def ask_capacity() -> str:
-    """Last /newevent question."""
+def ask_capacity(least: int = MIN_CAPACITY) -> str:
+    """Last /newevent question (and ✏️ Edit's, whose ``least`` is the number registered)."""
     return _("How many seats are there? ({min}–{max})").format(
-        min=number(MIN_CAPACITY), max=number(MAX_CAPACITY)
+        min=number(max(MIN_CAPACITY, least)), max=number(MAX_CAPACITY)
     )
 
 

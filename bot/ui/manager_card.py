@@ -114,14 +114,15 @@ def edit_menu_keyboard(event_id: int) -> InlineKeyboardMarkup:
     return keyboard([fields[:3], fields[3:], [button(_("« Back"), back)]])
 
 
-def ask_new_value(field: EventField, current: str, tz: ZoneInfo) -> str:
-    """Ask for a field's new value, showing the one it has now."""
+def ask_new_value(field: EventField, current: str, tz: ZoneInfo, *, least: int = 1) -> str:
+    """Ask for a field's new value, showing the one it has now (the capacity: at least
+    ``least``, the number registered)."""
     questions: dict[EventField, Callable[[], str]] = {
         EventField.TITLE: lambda: _("Send the new title."),
         EventField.DESCRIPTION: lambda: _("Send the new description."),
         EventField.START: lambda: manage.ask_start(tz),
         EventField.LOCATION: lambda: _("Send the new location."),
-        EventField.CAPACITY: manage.ask_capacity,
+        EventField.CAPACITY: lambda: manage.ask_capacity(least),
     }
     now_text = _("Now: {current}").format(current=current)
     return questions[field]() + "\n\n" + now_text + "\n\n" + _("(/cancel keeps it as it is.)")
