@@ -24,7 +24,7 @@ from bot.ui.callbacks import (
 )
 from bot.ui.fmt import number, when
 from bot.ui.i18n import _, ngettext
-from bot.ui.keyboards import Row, button, keyboard
+from bot.ui.keyboards import Row, back_to_card, button, keyboard
 from bot.ui.posts import share_button
 
 
@@ -89,6 +89,11 @@ def manager_card_keyboard(
         rows.append([_action(_("✖ Cancel event"), event_id, ManageAction.CANCEL)])
     rows.append(back or [button(_("« Events"), ManagePicker(0))])
     return keyboard(rows)
+
+
+def back_to_card_keyboard(event_id: int) -> InlineKeyboardMarkup:
+    """Just the « back to the organiser's card, under a message that ends a task."""
+    return keyboard([back_to_card(event_id)])
 
 
 # ---- ✏️ Edit ------------------------------------------------------------------------------
