@@ -100,7 +100,7 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     await answer(update)
     await edit_or_say(
         update,
-        card_ui.confirm_cancel(view.event, view.registered),
+        card_ui.confirm_cancel(view.event, view.registered, view.waiting),
         card_ui.confirm_cancel_keyboard(view.event.id),
     )
 

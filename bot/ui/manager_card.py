@@ -159,8 +159,12 @@ def unchanged() -> str:
 # ---- ✖ Cancel event ---------------------------------------------------------------------
 
 
-def confirm_cancel(event: ShownEvent, registered: int) -> str:
+def confirm_cancel(event: ShownEvent, registered: int, waiting: int = 0) -> str:
     """Asked before an event is cancelled."""
+    if not registered and not waiting:
+        return _("Cancel <b>{title}</b>? Nobody is registered or waiting.").format(
+            title=escape(event.title)
+        )
     return (
         ngettext(
             "Cancel <b>{title}</b>? {count} person is registered.",
@@ -185,13 +189,29 @@ def confirm_cancel_keyboard(event_id: int) -> InlineKeyboardMarkup:
 
 
 def event_cancelled(event: ShownEvent, registered: int, waiting: int) -> str:
-    """The event is cancelled; who will be told."""
+    """The event is cancelled; who will be told (nobody, the registered, those waiting, or
+    both)."""
+    done = _("✖ <b>{title}</b> is cancelled.").format(title=escape(event.title))
     told = ngettext("{count} person registered", "{count} people registered", registered).format(
         count=number(registered)
     )
     queued = ngettext(
         "{count} person on the waitlist", "{count} people on the waitlist", waiting
     ).format(count=number(waiting))
-    return _("✖ <b>{title}</b> is cancelled. {registered} and {waiting} will be told.").format(
-        title=escape(event.title), registered=told, waiting=queued
-    )
+    if registered and waiting:
+        who = _("{registered} and {waiting} will be told.").format(registered=told, waiting=queued)
+    elif registered:
+        who = ngettext(
+            "The {count} person registered will be told.",
+            "The {count} people registered will be told.",
+            registered,
+        ).format(count=number(registered))
+    elif waiting:
+        who = ngettext(
+            "The {count} person on the waitlist will be told.",
+            "The {count} people on the waitlist will be told.",
+            waiting,
+        ).format(count=number(waiting))
+    else:
+        who = _("Nobody is registered or waiting.")
+    return done + " " + who

@@ -118,7 +118,7 @@ async def test_title_location_and_capacity_are_checked_like_at_creation(
     boss.say("2")
     await boss.expect("✅ Saved. 1 person from the waitlist got a seat.")
     await boss.expect("Registered 2/2 · ⏳ waitlist 0")
-    await bob.expect("A seat freed up: you're now registered for Blues <b>night</b>")
+    await bob.expect("A seat is yours now: you're registered for Blues <b>night</b>")
 
 
 async def test_capacity_below_the_registered_is_refused_with_their_number(
