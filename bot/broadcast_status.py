@@ -72,7 +72,7 @@ async def _edit_or_send(bot: Bot, progress: Progress, text: str) -> int | None:
     its id. A "not modified" answer means a previous process already showed this text. Each
     carries the « back to the event's card (an edit without it would take it away)."""
     chat_id, message_id = progress.status_chat_id, progress.status_message_id
-    back = back_to_card_keyboard(progress.event_id)
+    back = back_to_card_keyboard(progress.event_id, below=True)  # the status stays readable
     if message_id is not None:
         try:
             await bot.edit_message_text(

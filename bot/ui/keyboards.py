@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.ui.callbacks import Callback, ManagerCard
+from bot.ui.callbacks import Callback, ManageAction, ManagerCard
 from bot.ui.i18n import _
 
 Row = list[InlineKeyboardButton]
@@ -38,6 +38,8 @@ def pager(page: int, pages: int, to: Callable[[int], Callback]) -> Row:
     return row
 
 
-def back_to_card(event_id: int) -> Row:
-    """« back to the event's organiser's card (from the screens its buttons open)."""
-    return [button(_("« Event"), ManagerCard(event_id))]
+def back_to_card(event_id: int, *, below: bool = False) -> Row:
+    """« back to the event's organiser's card (from the screens its buttons open); ``below``:
+    the card comes as a new message, leaving this one as it is."""
+    action = ManageAction.OPEN_BELOW if below else ManageAction.OPEN
+    return [button(_("« Event"), ManagerCard(event_id, action))]

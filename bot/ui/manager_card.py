@@ -91,9 +91,10 @@ def manager_card_keyboard(
     return keyboard(rows)
 
 
-def back_to_card_keyboard(event_id: int) -> InlineKeyboardMarkup:
-    """Just the « back to the organiser's card, under a message that ends a task."""
-    return keyboard([back_to_card(event_id)])
+def back_to_card_keyboard(event_id: int, *, below: bool = False) -> InlineKeyboardMarkup:
+    """Just the « back to the organiser's card, under a message that ends a task (``below``:
+    the card as a new message, this one kept)."""
+    return keyboard([back_to_card(event_id, below=below)])
 
 
 # ---- ✏️ Edit ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Every screen reached from the organiser's card leads back to it: the broadcast's status
-message (through all its progress edits), the "not sent" after Cancel at the preview, the
+message (through all its progress edits; the card comes below it, so it stays readable), the
+"not sent" after Cancel at the preview, the
 📌 Post to a chat picker (also when the bot is in no chat yet) and what follows a pick."""
 
 from __future__ import annotations
@@ -53,8 +54,12 @@ async def test_the_status_of_a_sent_message_leads_back_to_the_card(
     boss.press("📣 Send to 3 people", preview)
     status = await boss.expect("Jazz night: sent to 3 of 3 people.")
     assert status.message_id == preview.message_id and status.labels == ["« Event"]
-    await back_to_the_card(boss, status)
-    assert "Registered 3/10" in (await boss.expect("🎟 Registered")).text
+    boss.press("« Event", status)
+    card = await boss.expect("🎟 Registered 3/10")
+    assert "📣 Message attendees" in card.labels
+    # the card comes below: the status (still edited while sending) keeps its result
+    assert card.message_id != status.message_id
+    assert status.text == "📣 Jazz night: sent to 3 of 3 people." and status.labels == ["« Event"]
 
 
 async def test_the_post_picker_and_its_result_lead_back_to_the_card(
