@@ -20,6 +20,7 @@ from bot.services import broadcasts
 from bot.services.broadcasts import Progress
 from bot.ui import broadcast as ui_broadcast
 from bot.ui.limits import fit
+from bot.ui.manager_card import back_to_card_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +69,19 @@ async def _show(bot: Bot, deps: Deps, progress: Progress) -> None:
 
 async def _edit_or_send(bot: Bot, progress: Progress, text: str) -> int | None:
     """Edit the status message; when it is gone (deleted, too old), send a new one and return
-    its id. A "not modified" answer means a previous process already showed this text."""
+    its id. A "not modified" answer means a previous process already showed this text. Each
+    carries the « back to the event's card (an edit without it would take it away)."""
     chat_id, message_id = progress.status_chat_id, progress.status_message_id
+    back = back_to_card_keyboard(progress.event_id, below=True)  # the status stays readable
     if message_id is not None:
         try:
-            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=back
+            )
             return message_id
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return message_id
             log.info("broadcast %s: status message gone (%s)", progress.broadcast_id, exc)
-    sent = await bot.send_message(chat_id, text)
+    sent = await bot.send_message(chat_id, text, reply_markup=back)
     return sent.message_id

@@ -72,6 +72,11 @@ WIRE_AT_2D26BB4: list[tuple[Callback, str]] = [
     (cb.PostTo(BIG, -9999999999999999), "pt:9223372036854775807:-9999999999999999"),
 ]
 
+# values added since, pinned the same way from the commit that added them
+WIRE_ADDED: list[tuple[Callback, str]] = [
+    (cb.ManagerCard(42, cb.ManageAction.OPEN_BELOW), "mc:42:new"),  # fix/ui-polish
+]
+
 # the handler patterns at 2d26bb4: a kind's prefix, and each action of the manager's card
 PATTERNS_AT_2D26BB4 = {
     cb.Start: r"^start(?::|$)",
@@ -99,7 +104,7 @@ def test_the_table_has_every_kind_of_2d26bb4_and_every_member_of_its_enums() -> 
     assert kinds == set(PATTERNS_AT_2D26BB4) and kinds <= set(Callback.kinds())
     shown = {
         (type(held), held)  # by type: CardAction.OPEN == ManageAction.OPEN == "open"
-        for value, _ in WIRE_AT_2D26BB4
+        for value, _ in WIRE_AT_2D26BB4 + WIRE_ADDED
         for held in (getattr(value, field.name) for field in fields(value))
     }
     enums = [cb.StartAction, Role, cb.CardAction, cb.ConfirmAction, cb.ManageAction]
@@ -107,7 +112,7 @@ def test_the_table_has_every_kind_of_2d26bb4_and_every_member_of_its_enums() -> 
         assert {(enum, member) for member in enum} <= shown, enum
 
 
-@pytest.mark.parametrize(("value", "data"), WIRE_AT_2D26BB4, ids=lambda x: str(x)[:40])
+@pytest.mark.parametrize(("value", "data"), WIRE_AT_2D26BB4 + WIRE_ADDED, ids=lambda x: str(x)[:40])
 def test_every_kind_packs_to_the_bytes_it_always_did(value: Callback, data: str) -> None:
     assert value.pack().encode() == data.encode()
     assert type(value).parse(data) == value
@@ -119,3 +124,4 @@ def test_handler_patterns_are_unchanged() -> None:
         assert kind.pattern().pattern == pattern
     assert cb.ManagerCard.action_pattern(cb.ManageAction.OPEN).pattern == "^mc:[^:]*$"
     assert cb.ManagerCard.action_pattern(cb.ManageAction.CANCEL).pattern == "^mc:[^:]*:cx$"
+    assert cb.ManagerCard.action_pattern(cb.ManageAction.OPEN_BELOW).pattern == "^mc:[^:]*:new$"

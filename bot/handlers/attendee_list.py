@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import ui
 from bot.context import BotContext
-from bot.handlers.common import answer, deps, edit_or_say
+from bot.handlers.common import answer, deps, edit_or_say, now
 from bot.services import attendees, events
 
 
@@ -23,5 +23,7 @@ async def render_attendees(update: Update, context: BotContext, event_id: int, p
         )
     await answer(update)
     await edit_or_say(
-        update, ui.manage.attendee_list(shown, tz), ui.manage.attendee_list_keyboard(shown)
+        update,
+        ui.manage.attendee_list(shown, tz, now=now(context)),
+        ui.manage.attendee_list_keyboard(shown),
     )

@@ -19,6 +19,7 @@ from bot.outbox import wake_dispatcher
 from bot.services import accounts, broadcasts
 from bot.ui import broadcast as ui_broadcast
 from bot.ui.callbacks import BroadcastConfirm, ManageAction, ManagerCard
+from bot.ui.manager_card import back_to_card_keyboard
 from db.models import Role
 
 
@@ -39,10 +40,11 @@ def ask_confirm(env: FormEnv) -> Reply:
     )
 
 
-async def pick_confirm(_key: str, value: str, _env: FormEnv) -> str:
-    """Send goes on to finish; Cancel sends nothing."""
+async def pick_confirm(_key: str, value: str, env: FormEnv) -> str:
+    """Send goes on to finish; Cancel sends nothing (and offers the way back to the card)."""
     if value != "send":
-        raise Abandon(Reply(ui_broadcast.not_sent(), edit=True))
+        back = back_to_card_keyboard(env.answers["event_id"])
+        raise Abandon(Reply(ui_broadcast.not_sent(), back, edit=True))
     return value
 
 

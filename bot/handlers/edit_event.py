@@ -16,12 +16,12 @@ from telegram.ext import CallbackQueryHandler, JobQueue
 from bot import ui
 from bot.context import BotContext, EventBotApp
 from bot.forms import engine
-from bot.forms.model import Answers, Ask, Done, Form, FormEnv, GoTo, Parse, Reply, Step
+from bot.forms.model import Again, Answers, Ask, Done, Form, FormEnv, GoTo, Parse, Reply, Step
 from bot.handlers import newevent
 from bot.handlers.common import deps, friendly, now, pressed
 from bot.handlers.visit import requires
 from bot.outbox import wake_dispatcher
-from bot.services import accounts, event_changes
+from bot.services import accounts, event_changes, events
 from bot.services.errors import InvalidInput
 from bot.services.event_changes import EditableField
 from bot.ui import manager_card as card_ui
@@ -29,22 +29,41 @@ from bot.ui.callbacks import EditField, EventField
 from bot.ui.fmt import number, when
 from db.models import Event, Role
 
+
+def _asked(env: FormEnv, field: EventField, *, least: int) -> str:
+    """The question for ``field``; a capacity of at least ``least`` (the number registered)."""
+    return card_ui.ask_new_value(field, env.answers["current"], env.deps.settings.tz, least=least)
+
+
+def _question(field: EventField) -> Ask:
+    def ask(env: FormEnv) -> Reply:
+        return Reply(_asked(env, field, least=env.answers.get("registered", 0)))
+
+    return ask
+
+
+async def read_capacity(raw: str, env: FormEnv) -> int:
+    """A whole number of seats, not below the number registered now (counted afresh: people
+    may have registered since the question was asked, and the refusal and the question
+    repeated with it give that number)."""
+    async with env.deps.db.read() as session:
+        event = await events.get_event(session, event_id=env.answers["event_id"])
+        registered = event.capacity - event.seats_left
+    try:
+        return events.parse_capacity(raw, registered=registered)
+    except InvalidInput as exc:
+        question = _asked(env, EventField.CAPACITY, least=registered)
+        raise Again(Reply(ui.common.invalid_answer(ui.errors.error_text(exc), question))) from None
+
+
 # each button's field: the form step (named after the column) and how its answer is read
 FIELDS: dict[EventField, tuple[EditableField, Parse]] = {
     EventField.TITLE: (EditableField.TITLE, newevent.read_title),
     EventField.DESCRIPTION: (EditableField.DESCRIPTION, newevent.read_description),
     EventField.START: (EditableField.START, newevent.read_start),
     EventField.LOCATION: (EditableField.LOCATION, newevent.read_location),
-    EventField.CAPACITY: (EditableField.CAPACITY, newevent.read_capacity),
+    EventField.CAPACITY: (EditableField.CAPACITY, read_capacity),
 }
-
-
-def _question(field: EventField) -> Ask:
-    def ask(env: FormEnv) -> Reply:
-        tz = env.deps.settings.tz
-        return Reply(card_ui.ask_new_value(field, env.answers["current"], tz))
-
-    return ask
 
 
 def _chosen(field: EventField) -> Callable[[Answers], bool]:
@@ -70,7 +89,9 @@ async def save(env: FormEnv, session: AsyncSession) -> Done:
             reminder_offsets=env.deps.settings.reminder_offsets,
         )
     except InvalidInput as exc:  # fewer seats than taken, or the start passed meanwhile
-        question = _question(field)(env).text
+        # the question again, with the number registered as it is now when that was why
+        least = exc.params.get("registered") or env.answers.get("registered", 0)
+        question = _asked(env, field, least=least)
         raise GoTo(
             which.value, Reply(ui.common.invalid_answer(ui.errors.error_text(exc), question))
         ) from None
@@ -127,12 +148,10 @@ async def edit_field(update: Update, context: BotContext) -> None:
     async with deps(context).db.read() as session:
         event = await event_changes.changeable(session, event_id=button.event_id, now=now(context))
         current = current_value(event, button.field, context)
-    await engine.start(
-        update,
-        context,
-        EDIT_EVENT,
-        answers={"event_id": event.id, "field": button.field.value, "current": current},
-    )
+        registered = event.capacity - event.seats_left
+    answers = {"event_id": event.id, "field": button.field.value, "current": current}
+    answers["registered"] = registered  # the capacity question's lower end
+    await engine.start(update, context, EDIT_EVENT, answers=answers)
 
 
 def register(app: EventBotApp) -> None:

@@ -36,14 +36,20 @@ log = logging.getLogger(__name__)
 
 
 async def render_manager_card(
-    update: Update, context: BotContext, event_id: int, *, back: Row | None = None
+    update: Update,
+    context: BotContext,
+    event_id: int,
+    *,
+    back: Row | None = None,
+    below: bool = False,
 ) -> None:
-    """Show the organiser's card of ``event_id`` in place (or as a new message); ``back`` is
-    the « row (default: the /manage picker)."""
+    """Show the organiser's card of ``event_id`` in place (or, ``below``, as a new message);
+    ``back`` is the « row (default: the /manage picker)."""
     async with deps(context).db.query() as conn:
         view = await event_changes.manager_view(conn, event_id=event_id)
     clock_now = now(context)
-    await edit_or_say(
+    show = say if below else edit_or_say
+    await show(
         update,
         card_ui.manager_card(view, deps(context).settings.tz, now=clock_now),
         card_ui.manager_card_keyboard(
@@ -60,6 +66,17 @@ async def open_card(update: Update, context: BotContext) -> None:
     if button is None:
         return
     await render_manager_card(update, context, button.event_id)
+    await answer(update)
+
+
+@requires(Role.MANAGER)
+@friendly
+async def open_card_below(update: Update, context: BotContext) -> None:
+    """Show an event's organiser's card as a new message (the pressed one stays as it is)."""
+    button = await pressed(update, ManagerCard)
+    if button is None:
+        return
+    await render_manager_card(update, context, button.event_id, below=True)
     await answer(update)
 
 
@@ -100,7 +117,7 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     await answer(update)
     await edit_or_say(
         update,
-        card_ui.confirm_cancel(view.event, view.registered),
+        card_ui.confirm_cancel(view.event, view.registered, view.waiting),
         card_ui.confirm_cancel_keyboard(view.event.id),
     )
 
@@ -135,6 +152,7 @@ def register(app: EventBotApp) -> None:
     """The organiser's card and its Edit and Cancel buttons."""
     for action, callback in [
         (ManageAction.OPEN, open_card),
+        (ManageAction.OPEN_BELOW, open_card_below),
         (ManageAction.ATTENDEES, show_attendees),
         (ManageAction.EDIT, edit_menu),
         (ManageAction.CANCEL, confirm_cancel),

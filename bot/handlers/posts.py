@@ -32,6 +32,7 @@ from bot.post_refresh import cant_post, draw
 from bot.services import chats, posts
 from bot.ui import posts as post_ui
 from bot.ui.callbacks import MAX_ID, ManageAction, ManagerCard, PostTo
+from bot.ui.manager_card import back_to_card_keyboard
 from db.models import Role
 
 log = logging.getLogger(__name__)
@@ -132,12 +133,13 @@ async def post_to_chat(update: Update, context: BotContext) -> None:
         chat = await chats.active_chat(session, chat_id=button.chat_id)
         view = await posts.postable_view(session, event_id=button.event_id, now=now(context))
     outcome = await publish(context, event_id=button.event_id, chat_id=chat.chat_id)
+    back = back_to_card_keyboard(view.id)
     if outcome is Outcome.CHAT_GONE:
         await answer(update)
-        await edit_or_say(update, post_ui.removed_from_chat(chat.title))
+        await edit_or_say(update, post_ui.removed_from_chat(chat.title), back)
         return
     await answer(update, post_ui.posted_toast())
-    await edit_or_say(update, post_ui.posted(view, chat.title))
+    await edit_or_say(update, post_ui.posted(view, chat.title), back)
 
 
 async def post_in_group(update: Update, context: BotContext) -> None:

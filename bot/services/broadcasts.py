@@ -149,6 +149,7 @@ class Progress:
     logged_out: int  # no chat of theirs is logged in to the bot any more
     refused: int  # Telegram refused it, or gave up after retries
     pending: int
+    event_id: int = 0  # the event it went to (the status message's « leads to its card)
 
     @property
     def cancelled(self) -> int:
@@ -207,6 +208,7 @@ async def progress(session: AsyncSession, *, broadcast_id: int) -> Progress:
         logged_out=counts.get("out", 0),
         refused=counts.get("refused", 0),
         pending=counts.get("pending", 0),
+        event_id=broadcast.event_id,
     )
 
 

@@ -90,14 +90,21 @@ def clean_location(raw: str) -> str:
     )
 
 
-def parse_capacity(raw: str) -> int:
-    """A whole number of seats between MIN_CAPACITY and MAX_CAPACITY."""
+def parse_capacity(raw: str, *, registered: int = 0) -> int:
+    """A whole number of seats between MIN_CAPACITY and MAX_CAPACITY, and not below the
+    ``registered`` (editing an event people hold seats at): every refusal names the real
+    lower end, the larger of the two."""
+    low = max(MIN_CAPACITY, registered)
     text = raw.strip().replace("_", "").replace(",", "").replace(" ", "")
     if not text.isascii() or not text.isdigit() or len(text) > 7:
-        raise InvalidInput(Problem.CAPACITY_NOT_A_NUMBER, low=MIN_CAPACITY, high=MAX_CAPACITY)
+        raise InvalidInput(Problem.CAPACITY_NOT_A_NUMBER, low=low, high=MAX_CAPACITY)
     value = int(text)
-    if not MIN_CAPACITY <= value <= MAX_CAPACITY:
-        raise InvalidInput(Problem.CAPACITY_OUT_OF_RANGE, low=MIN_CAPACITY, high=MAX_CAPACITY)
+    if MIN_CAPACITY <= value < registered:
+        raise InvalidInput(
+            Problem.CAPACITY_BELOW_REGISTERED, registered=registered, high=MAX_CAPACITY
+        )
+    if not low <= value <= MAX_CAPACITY:
+        raise InvalidInput(Problem.CAPACITY_OUT_OF_RANGE, low=low, high=MAX_CAPACITY)
     return value
 
 

@@ -45,15 +45,15 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
         "control character); please type the address plainly."
     ).format(char=codepoint(p)),
     Problem.PASSWORD_TOO_SHORT: lambda p: ngettext(
-        "The password needs at least {count} character, please",
-        "The password needs at least {count} characters, please",
+        "The password needs at least {count} character, please.",
+        "The password needs at least {count} characters, please.",
         p["limit"],
     ).format(count=number(p["limit"])),
     Problem.PASSWORD_TOO_LONG: lambda p: ngettext(
         "The password is too long for the way it is stored (bcrypt takes at most {count} "
-        "byte: that many plain letters, fewer with accents or emoji); a shorter one, please",
+        "byte: that many plain letters, fewer with accents or emoji); a shorter one, please.",
         "The password is too long for the way it is stored (bcrypt takes at most {count} "
-        "bytes: that many plain letters, fewer with accents or emoji); a shorter one, please",
+        "bytes: that many plain letters, fewer with accents or emoji); a shorter one, please.",
         p["limit"],
     ).format(count=number(p["limit"])),
     Problem.TITLE_EMPTY: lambda p: _("The title can't be empty."),

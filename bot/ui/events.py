@@ -206,13 +206,19 @@ def back_row(card: EventCard) -> Row:
 
 
 def confirm_unregister(event: ShownEvent, tz: ZoneInfo) -> str:
-    """Asked before a registration is cancelled."""
+    """Asked before a registration is cancelled, saying what becomes of the seat: nobody
+    waits while a seat is free (services.waitlist), so with seats left it is simply free
+    again; a full event may have a waitlist, whose first person would get it."""
+    if event.seats_left > 0:
+        seat = _("Your seat is free again for anyone to take.")
+    else:
+        seat = _("If someone is on the waitlist, your seat goes to the first of them.")
     return (
         _("Cancel your registration for <b>{title}</b> on {when}?").format(
             title=escape(event.title), when=when(event.starts_at, tz)
         )
         + "\n"
-        + _("Your seat goes to someone else.")
+        + seat
     )
 
 

@@ -1,4 +1,5 @@
-"""Inline keyboards from labels and typed buttons (bot.ui.callbacks); the Prev/Next row."""
+"""Inline keyboards from labels and typed buttons (bot.ui.callbacks); the Prev/Next row and
+the « row back to an organiser's card."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.ui.callbacks import Callback
+from bot.ui.callbacks import Callback, ManageAction, ManagerCard
 from bot.ui.i18n import _
 
 Row = list[InlineKeyboardButton]
@@ -35,3 +36,10 @@ def pager(page: int, pages: int, to: Callable[[int], Callback]) -> Row:
     if page + 1 < pages:
         row.append(button(_("Next ▶"), to(page + 1)))
     return row
+
+
+def back_to_card(event_id: int, *, below: bool = False) -> Row:
+    """« back to the event's organiser's card (from the screens its buttons open); ``below``:
+    the card comes as a new message, leaving this one as it is."""
+    action = ManageAction.OPEN_BELOW if below else ManageAction.OPEN
+    return [button(_("« Event"), ManagerCard(event_id, action))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -54,10 +55,10 @@ def ask_location() -> str:
     return _("Where does it take place?")
 
 
-def ask_capacity() -> str:
-    """Last /newevent question."""
+def ask_capacity(least: int = MIN_CAPACITY) -> str:
+    """Last /newevent question (and ✏️ Edit's, whose ``least`` is the number registered)."""
     return _("How many seats are there? ({min}–{max})").format(
-        min=number(MIN_CAPACITY), max=number(MAX_CAPACITY)
+        min=number(max(MIN_CAPACITY, least)), max=number(MAX_CAPACITY)
     )
 
 
@@ -222,10 +223,12 @@ def attendee_packing(event: Event, tz: ZoneInfo) -> Packing:
     return Packing(room=room, cost=cost)
 
 
-def attendee_list(page: AttendeePage, tz: ZoneInfo) -> str:
+def attendee_list(page: AttendeePage, tz: ZoneInfo, *, now: datetime) -> str:
     """One page of attendees, as many as attendee_packing put on it: never cut by fit()."""
     head = _attendee_head(page.event, tz)
     if not page.attendees:
+        if page.event.starts_at <= now:  # it has started: nobody will register any more
+            return head + "\n\n" + _("Nobody registered.")
         return head + "\n\n" + _("Nobody has registered yet.")
     line = _attendee_line()
     lines = [
@@ -240,9 +243,11 @@ def attendee_list(page: AttendeePage, tz: ZoneInfo) -> str:
 
 
 def attendee_list_keyboard(page: AttendeePage) -> InlineKeyboardMarkup:
-    """Prev/Next through the attendees and back to the organiser's card."""
+    """Prev/Next through the attendees, *☑ Check in…* when there is someone to check in, and
+    back to the organiser's card."""
     event_id = page.event.id
     nav = pager(page.page, page.pages, lambda n: Attendees(event_id, n))
     back = [button(_("« Event"), ManagerCard(event_id))]
-    door = [check_in_button(event_id)] if page.event.cancelled_at is None else []
+    someone = page.total > 0 and page.event.cancelled_at is None
+    door = [check_in_button(event_id)] if someone else []
     return keyboard([nav, *door, back] if nav else [*door, back])

@@ -24,7 +24,7 @@ from bot.ui.callbacks import (
 )
 from bot.ui.fmt import number, when
 from bot.ui.i18n import _, ngettext
-from bot.ui.keyboards import Row, button, keyboard
+from bot.ui.keyboards import Row, back_to_card, button, keyboard
 from bot.ui.posts import share_button
 
 
@@ -91,6 +91,12 @@ def manager_card_keyboard(
     return keyboard(rows)
 
 
+def back_to_card_keyboard(event_id: int, *, below: bool = False) -> InlineKeyboardMarkup:
+    """Just the « back to the organiser's card, under a message that ends a task (``below``:
+    the card as a new message, this one kept)."""
+    return keyboard([back_to_card(event_id, below=below)])
+
+
 # ---- ✏️ Edit ------------------------------------------------------------------------------
 
 _FIELD_LABELS: dict[EventField, Callable[[], str]] = {
@@ -114,14 +120,15 @@ def edit_menu_keyboard(event_id: int) -> InlineKeyboardMarkup:
     return keyboard([fields[:3], fields[3:], [button(_("« Back"), back)]])
 
 
-def ask_new_value(field: EventField, current: str, tz: ZoneInfo) -> str:
-    """Ask for a field's new value, showing the one it has now."""
+def ask_new_value(field: EventField, current: str, tz: ZoneInfo, *, least: int = 1) -> str:
+    """Ask for a field's new value, showing the one it has now (the capacity: at least
+    ``least``, the number registered)."""
     questions: dict[EventField, Callable[[], str]] = {
         EventField.TITLE: lambda: _("Send the new title."),
         EventField.DESCRIPTION: lambda: _("Send the new description."),
         EventField.START: lambda: manage.ask_start(tz),
         EventField.LOCATION: lambda: _("Send the new location."),
-        EventField.CAPACITY: manage.ask_capacity,
+        EventField.CAPACITY: lambda: manage.ask_capacity(least),
     }
     now_text = _("Now: {current}").format(current=current)
     return questions[field]() + "\n\n" + now_text + "\n\n" + _("(/cancel keeps it as it is.)")
@@ -153,8 +160,12 @@ def unchanged() -> str:
 # ---- ✖ Cancel event ---------------------------------------------------------------------
 
 
-def confirm_cancel(event: ShownEvent, registered: int) -> str:
+def confirm_cancel(event: ShownEvent, registered: int, waiting: int = 0) -> str:
     """Asked before an event is cancelled."""
+    if not registered and not waiting:
+        return _("Cancel <b>{title}</b>? Nobody is registered or waiting.").format(
+            title=escape(event.title)
+        )
     return (
         ngettext(
             "Cancel <b>{title}</b>? {count} person is registered.",
@@ -179,13 +190,29 @@ def confirm_cancel_keyboard(event_id: int) -> InlineKeyboardMarkup:
 
 
 def event_cancelled(event: ShownEvent, registered: int, waiting: int) -> str:
-    """The event is cancelled; who will be told."""
+    """The event is cancelled; who will be told (nobody, the registered, those waiting, or
+    both)."""
+    done = _("✖ <b>{title}</b> is cancelled.").format(title=escape(event.title))
     told = ngettext("{count} person registered", "{count} people registered", registered).format(
         count=number(registered)
     )
     queued = ngettext(
         "{count} person on the waitlist", "{count} people on the waitlist", waiting
     ).format(count=number(waiting))
-    return _("✖ <b>{title}</b> is cancelled. {registered} and {waiting} will be told.").format(
-        title=escape(event.title), registered=told, waiting=queued
-    )
+    if registered and waiting:
+        who = _("{registered} and {waiting} will be told.").format(registered=told, waiting=queued)
+    elif registered:
+        who = ngettext(
+            "The {count} person registered will be told.",
+            "The {count} people registered will be told.",
+            registered,
+        ).format(count=number(registered))
+    elif waiting:
+        who = ngettext(
+            "The {count} person on the waitlist will be told.",
+            "The {count} people on the waitlist will be told.",
+            waiting,
+        ).format(count=number(waiting))
+    else:
+        who = _("Nobody is registered or waiting.")
+    return done + " " + who

@@ -14,7 +14,7 @@ from bot.services.posts import PostView
 from bot.ui.callbacks import ManageAction, ManagerCard, PostTo
 from bot.ui.fmt import number, short_when, when
 from bot.ui.i18n import _, ngettext
-from bot.ui.keyboards import Row, button, keyboard_or_none
+from bot.ui.keyboards import Row, back_to_card, button, keyboard, keyboard_or_none
 from bot.ui.limits import clip
 
 EVENT_PAYLOAD = "ev_"  # /start ev_<id>: open the event's card
@@ -147,13 +147,14 @@ def pick_chat(view: PostView, chats: Sequence[ChatInfo]) -> str:
     return text
 
 
-def pick_chat_keyboard(view: PostView, chats: Sequence[ChatInfo]) -> InlineKeyboardMarkup | None:
-    """A button per group or channel the bot is in."""
+def pick_chat_keyboard(view: PostView, chats: Sequence[ChatInfo]) -> InlineKeyboardMarkup:
+    """A button per group or channel the bot is in, then « back to the event's card."""
     rows: list[Row] = []
     for chat in chats[:MAX_CHAT_BUTTONS]:
         label = _("📢 {chat}") if chat.type == "channel" else _("👥 {chat}")
         rows.append([button(label.format(chat=clip(chat.title)), PostTo(view.id, chat.chat_id))])
-    return keyboard_or_none(rows)
+    rows.append(back_to_card(view.id))
+    return keyboard(rows)
 
 
 def posted(view: PostView, chat_title: str) -> str:

@@ -67,9 +67,10 @@ def _moment(value: object) -> datetime:
 
 
 def promoted(params: Mapping[str, object], tz: ZoneInfo) -> str:
-    """A seat freed up and the first person waiting got it."""
+    """The first person waiting got a seat (someone gave theirs back, or the organisers
+    added seats: the words fit both)."""
     return _(
-        "🎉 A seat freed up: you're now registered for <b>{title}</b> on {when}. "
+        "🎉 A seat is yours now: you're registered for <b>{title}</b> on {when}. "
         "If you can't come after all, cancel it from the event's card in /myevents."
     ).format(
         title=escape(str(params.get("title", ""))), when=when(_moment(params["starts_at"]), tz)

@@ -153,7 +153,7 @@ async def test_send_reaches_every_attendee_exactly_once_and_a_second_press_does_
     assert (await boss.answer_to(first))["text"] is None
     status = emulator.find_message(boss.chat_id, preview.message_id)
     assert status is not None and status.text == "📣 Jazz night: sent to 5 of 5 people."
-    assert status.labels == []  # the preview became the status message
+    assert status.labels == ["« Event"]  # the preview became the status message
     await asyncio.sleep(1)
     assert received(emulator, chats) == Counter({chat: 1 for chat in chats})
     for chat in chats:
@@ -248,10 +248,12 @@ async def test_progress_is_edited_every_few_seconds_and_only_when_it_changes(
     chats = await seat(sessions, emulator, event_id, 30)
     preview = await open_preview(emulator, boss, event_id)
     shown: list[tuple[float, str]] = []
+    buttons: list[list[str]] = []
 
     def watch(event: ChatEvent) -> None:
         if event.message.chat_id == boss.chat_id and event.message.message_id == preview.message_id:
             shown.append((event.at, event.message.text))
+            buttons.append(event.message.labels)
 
     emulator.event_listeners.append(watch)
     edits_before = emulator.calls["editMessageText"]
@@ -263,6 +265,7 @@ async def test_progress_is_edited_every_few_seconds_and_only_when_it_changes(
     middle = [t for t in texts[1:-1] if "sending to 30 people… sent " in t]
     assert middle, texts  # at least one count on the way
     assert all(a != b for a, b in itertools.pairwise(texts))  # each edit changed it
+    assert buttons == [["« Event"]] * len(shown)  # the way back to the card survives each edit
     # every editMessageText call succeeded: none was refused as "message is not modified"
     assert emulator.calls["editMessageText"] - edits_before == len(shown)
     progress_times = [at for at, text in shown[:-1]]

@@ -118,7 +118,7 @@ async def test_title_location_and_capacity_are_checked_like_at_creation(
     boss.say("2")
     await boss.expect("✅ Saved. 1 person from the waitlist got a seat.")
     await boss.expect("Registered 2/2 · ⏳ waitlist 0")
-    await bob.expect("A seat freed up: you're now registered for Blues <b>night</b>")
+    await bob.expect("A seat is yours now: you're registered for Blues <b>night</b>")
 
 
 async def test_capacity_below_the_registered_is_refused_with_their_number(
@@ -129,13 +129,41 @@ async def test_capacity_below_the_registered_is_refused_with_their_number(
         person = await customer(emulator, user_id, name)
         person.press("✅ Register")
         await person.expect("You're registered for Jazz night")
-    await edit(boss, "Capacity", "How many seats are there?")
+    await edit(boss, "Capacity", "How many seats are there? (2–100,000)")
     refused = await boss.ask(
         "1",
         "2 people are registered, so the capacity can't be less than 2. Please send the "
         "number of seats as a whole number from 2 to 100,000.",
     )
-    assert "How many seats are there?" in refused.text  # asked again
-    boss.say("2")
+    assert "How many seats are there? (2–100,000)" in refused.text  # asked again
+    # every refusal gives the same lower end, the number registered
+    for answer in ["0", "two", "100001"]:
+        refused = await boss.ask(
+            answer, "Please send the number of seats as a whole number from 2 to 100,000."
+        )
+        assert "from 1 " not in refused.text and "(1–" not in refused.text
+        assert "How many seats are there? (2–100,000)" in refused.text
+    # someone registers while the question is open: the refusal counts them
+    cid = await customer(emulator, 1003, "Cid")
+    cid.press("✅ Register")
+    await cid.expect("You're registered for Jazz night")
+    refused = await boss.ask(
+        "2",
+        "3 people are registered, so the capacity can't be less than 3. Please send the "
+        "number of seats as a whole number from 3 to 100,000.",
+    )
+    assert "How many seats are there? (3–100,000)" in refused.text
+    boss.say("4")
     await boss.expect("✅ Saved.")
-    await boss.expect("Registered 2/2")
+    await boss.expect("Registered 3/4")
+
+
+async def test_capacity_question_of_an_event_nobody_registered_for_starts_at_one(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    boss = await manager_with_event(emulator, clock, capacity=3)
+    await edit(boss, "Capacity", "How many seats are there? (1–100,000)")
+    await boss.ask("0", "Please send the number of seats as a whole number from 1 to 100,000.")
+    boss.say("5")
+    await boss.expect("✅ Saved.")
+    await boss.expect("Registered 0/5")

@@ -94,7 +94,7 @@ async def test_my_events_lists_the_waited_for_events_after_the_registered_ones(
     ann.press("❌ Cancel registration")
     ann.press("Yes, cancel it", await ann.expect("Cancel your registration"))
     await ann.expect("Your registration for Jazz night is cancelled.")
-    await cid.expect("A seat freed up: you're now registered for Jazz night")
+    await cid.expect("A seat is yours now: you're registered for Jazz night")
     seated = await cid.ask("/myevents", "Your upcoming events")
     assert "On the waitlist" not in seated.text and "waiting" not in seated.text
     assert [label.split(" · ")[0] for label in seated.labels] == ["Jazz night", "Folk night"]

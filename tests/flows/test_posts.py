@@ -191,7 +191,7 @@ async def test_managers_pick_a_group_or_channel_and_a_removed_one_is_handled(
     menu = await boss.ask("/post", "Which event do you want to post")
     boss.press(menu.labels[0])
     picker = await boss.expect("Where shall I post")
-    assert picker.labels == ["📢 City news", "👥 Jazz fans"]
+    assert picker.labels == ["📢 City news", "👥 Jazz fans", "« Event"]
     boss.press("📢 City news")
     channel_post = await boss.expect("0/10 going", chat_id=CHANNEL)
     await boss.expect("✅ Posted Jazz night in City news")

@@ -64,7 +64,7 @@ async def test_a_full_event_queues_people_and_a_freed_seat_goes_to_the_first(
     ann.press("❌ Cancel registration", await ann.expect("You're registered."))
     ann.press("Yes, cancel it", await ann.expect("Cancel your registration"))
     await ann.expect("Your registration for Jazz night is cancelled.")
-    told = await cid.expect("A seat freed up: you're now registered for Jazz night")
+    told = await cid.expect("A seat is yours now: you're registered for Jazz night")
     await open_card(cid, "You're registered.")
     await open_card(bob, "You're number 1 on the waitlist.")
     async with sessions.begin() as session:
@@ -79,7 +79,7 @@ async def test_a_full_event_queues_people_and_a_freed_seat_goes_to_the_first(
         )
     assert len(registered) == 1 and records == 1 and queued == 1 and notices == 1
     assert reminders == 2  # Cid's, planned when the seat became theirs
-    assert sum("A seat freed up" in m.text for m in emulator.bot_messages(cid.chat_id)) == 1
+    assert sum("A seat is yours now" in m.text for m in emulator.bot_messages(cid.chat_id)) == 1
     assert told.text.count("Jazz night") == 1
 
 

@@ -154,6 +154,25 @@ def test_a_start_is_read_in_the_bots_zone() -> None:
         ),
         (events.parse_capacity, "ten", Problem.CAPACITY_NOT_A_NUMBER, {"low": 1, "high": 100_000}),
         (events.parse_capacity, "0", Problem.CAPACITY_OUT_OF_RANGE, {"low": 1, "high": 100_000}),
+        # editing an event 2 people hold seats at: every refusal names 2 as the lower end
+        (
+            lambda raw: events.parse_capacity(raw, registered=2),
+            "two",
+            Problem.CAPACITY_NOT_A_NUMBER,
+            {"low": 2, "high": 100_000},
+        ),
+        (
+            lambda raw: events.parse_capacity(raw, registered=2),
+            "0",
+            Problem.CAPACITY_OUT_OF_RANGE,
+            {"low": 2, "high": 100_000},
+        ),
+        (
+            lambda raw: events.parse_capacity(raw, registered=2),
+            "1",
+            Problem.CAPACITY_BELOW_REGISTERED,
+            {"registered": 2, "high": 100_000},
+        ),
     ],
 )
 def test_refused_answers_carry_a_code_and_numbers(

@@ -52,6 +52,9 @@ class ManageAction(StrEnum):
     CHART = "chart"
     CANCEL = "cx"  # asks "Cancel Jazz night? 37 people are registered"
     CANCEL_CONFIRMED = "cxy"  # *Yes, cancel*
+    # the card as a new message, the pressed one left as it is (a broadcast's status message,
+    # which the dispatcher keeps editing and which ends with who couldn't be reached)
+    OPEN_BELOW = "new"
 
 
 @dataclass(frozen=True)
