@@ -307,8 +307,8 @@ async def my_events(update: Update, context: BotContext) -> None:
     # a press (« My events, the greeting's button) shows it in place
     await edit_or_say(
         update,
-        ui.events.my_events(mine, tz, queued, now=clock_now),
-        ui.events.my_events_keyboard(mine, tz, queued),
+        ui.my_events.my_events(mine, tz, queued, now=clock_now),
+        ui.my_events.my_events_keyboard(mine, tz, queued),
     )
 
 

@@ -3,7 +3,7 @@
 ``i18n`` sets up gettext; ``limits`` holds Telegram's limits and ``fit``; ``fmt`` formats dates,
 durations, numbers and lists; ``callbacks`` are the buttons as typed values; ``keyboards``
 builds inline keyboards from them. The wording lives by feature: ``common``, ``accounts``,
-``events``, ``manage``, ``forms``, ``reminders``, ``errors`` (domain errors) and
+``events``, ``my_events``, ``manage``, ``forms``, ``reminders``, ``errors`` (domain errors) and
 ``menu_commands``. Handlers import the package and call ``ui.events.event_card(...)``.
 """
 
@@ -20,6 +20,7 @@ from bot.ui import (
     limits,
     manage,
     menu_commands,
+    my_events,
     reminders,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "limits",
     "manage",
     "menu_commands",
+    "my_events",
     "reminders",
 ]

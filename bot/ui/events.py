@@ -1,10 +1,10 @@
-"""Browsing and booking: the /events list, event cards, registering and /myevents."""
+"""Browsing and booking: the /events list, event cards and registering (/myevents: my_events)."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,6 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.events import EventPage
 from bot.services.views import Account, ShownEvent
-from bot.services.waitlist import Waiting
 from bot.ui.callbacks import (
     Attendees,
     CardAction,
@@ -26,7 +25,7 @@ from bot.ui.checkin import ticket_rows
 from bot.ui.fmt import all_of, duration, number, short_when, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard, keyboard_or_none, pager
-from bot.ui.limits import MY_EVENTS_BUTTONS, clip
+from bot.ui.limits import clip
 from bot.ui.posts import share_button
 from db.models import Event, Role
 
@@ -100,7 +99,7 @@ def event_list(page: EventPage, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def _event_button(event: ShownEvent, tz: ZoneInfo, callback: EventCard | Attendees) -> Row:
+def event_button(event: ShownEvent, tz: ZoneInfo, callback: EventCard | Attendees) -> Row:
     label = f"{clip(event.title)} · {short_when(event.starts_at, tz)}"
     return [button(label, callback)]
 
@@ -108,7 +107,7 @@ def _event_button(event: ShownEvent, tz: ZoneInfo, callback: EventCard | Attende
 def event_list_keyboard(page: EventPage, tz: ZoneInfo) -> InlineKeyboardMarkup | None:
     """One button per event plus Prev/Next."""
     rows = [
-        _event_button(event, tz, EventCard(event.id, list_page=page.page)) for event in page.events
+        event_button(event, tz, EventCard(event.id, list_page=page.page)) for event in page.events
     ]
     nav = pager(page.page, page.pages, EventList)
     return keyboard_or_none([*rows, nav] if nav else rows)
@@ -302,51 +301,3 @@ def registered_toast() -> str:
 def cancelled_toast() -> str:
     """The answer to a successful Cancel registration press."""
     return _("Registration cancelled.")
-
-
-def my_events(
-    events: Sequence[Event],
-    tz: ZoneInfo,
-    waiting: Sequence[Waiting] = (),
-    *,
-    now: datetime | None = None,
-) -> str:
-    """The /myevents message: the events this person holds a seat at (those under way marked
-    as started: their ticket is still wanted at the door), then those they are on the
-    waitlist of, each with their place in line."""
-    if not events and not waiting:
-        return _("🎟 You're not registered for any upcoming events. Find one with /events.")
-    lines = [_("🎟 <b>Your upcoming events</b>"), ""]
-    for e in events:
-        if now is not None and e.starts_at <= now:
-            line = _("• <b>{title}</b>\n   {when} · started")
-        else:
-            line = _("• <b>{title}</b>\n   {when}")
-        lines.append(line.format(title=escape(e.title), when=when(e.starts_at, tz)))
-    if waiting:
-        if events:
-            lines.append("")
-        lines.append(_("⏳ <b>On the waitlist</b>"))
-        lines += [
-            _("• <b>{title}</b>\n   {when} · waiting, number {position} in line").format(
-                title=escape(w.event.title),
-                when=when(w.event.starts_at, tz),
-                position=number(w.position),
-            )
-            for w in waiting
-        ]
-    return "\n".join(lines)
-
-
-def my_events_keyboard(
-    events: Sequence[Event], tz: ZoneInfo, waiting: Sequence[Waiting] = ()
-) -> InlineKeyboardMarkup | None:
-    """A button to open each registration's card, then each waited-for event's card (where
-    *Leave waitlist* is); MY_EVENTS_BUTTONS at most."""
-    rows = [_event_button(e, tz, EventCard(e.id, from_mine=True)) for e in events]
-    for w in waiting:
-        label = _("⏳ {event}").format(
-            event=f"{clip(w.event.title)} · {short_when(w.event.starts_at, tz)}"
-        )
-        rows.append([button(label, EventCard(w.event.id, from_mine=True))])
-    return keyboard_or_none(rows[:MY_EVENTS_BUTTONS])
