@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
 from bot.outbox import WORKERS
-from bot.services import accounts
+from bot.services import accounts, booking
 from db.models import DeliveryStatus, OutboxKind, OutboxMessage, Role
 from tests.conftest import TOKEN, Sessions
 from tests.services.factories import make_event, make_user
@@ -84,6 +84,53 @@ async def seed_people(
                 ttl=timedelta(days=1),
             )
     return event.id, chat_ids  # fmt: skip
+
+
+async def seed_due_reminders(sessions: Sessions, emulator: BotAPIEmulator, count: int) -> list[int]:
+    """``count`` customers registered two days ago for an event an hour away, so each one's
+    24-hour reminder is due now; returns their chats."""
+    event_id, chat_ids = await seed_people(sessions, emulator, count)
+    async with sessions.begin() as session:
+        for chat_id in chat_ids:
+            user = await accounts.current_user(
+                session, telegram_user_id=chat_id, now=datetime.now(UTC)
+            )
+            assert user is not None
+            await booking.register(
+                session,
+                user=user,
+                event_id=event_id,
+                chat_id=chat_id,
+                now=datetime.now(UTC) - timedelta(days=2),
+                reminder_offsets=(timedelta(hours=24),),
+            )
+    return chat_ids
+
+
+def reminders_received(emulator: BotAPIEmulator, chat_ids: list[int]) -> Counter[int]:
+    """How many reminders each chat got."""
+    return Counter(
+        chat_id
+        for chat_id in chat_ids
+        for message in emulator.bot_messages(chat_id)
+        if message.text.startswith("⏰")
+    )
+
+
+async def wait_until_nothing_pending(sessions: Sessions, seconds: float) -> None:
+    """Until no outbox row is pending (or ``seconds`` passed), then a second more for the last
+    sends to land."""
+    for _ in range(int(seconds * 10)):
+        async with sessions.begin() as session:
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == DeliveryStatus.PENDING)
+            )
+        if not pending:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
 
 
 async def outbox_states(sessions: Sessions, kind: OutboxKind) -> dict[int, DeliveryStatus]:

@@ -12,22 +12,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
-from bot.services import accounts, booking
-from db.models import DeliveryStatus, Event, OutboxKind, OutboxMessage, Registration
+from db.models import Event, OutboxKind, OutboxMessage, Registration
 from tests.conftest import Sessions
 from tests.flows.processes import (
     assert_once_after_a_kill,
     kill_hard,
     outbox_states,
+    reminders_received,
+    seed_due_reminders,
     seed_people,
     spawn_bot,
     stop,
+    wait_until_nothing_pending,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,30 +40,10 @@ async def test_kill_during_reminder_dispatch_then_restart(
     sessions: Sessions,
     database_url: str,
 ) -> None:
-    event_id, chat_ids = await seed_people(sessions, emulator, REMINDERS)
-    # registered two days ago, so each one's 24-hour reminder is due now
-    async with sessions.begin() as session:
-        for chat_id in chat_ids:
-            user = await accounts.current_user(
-                session, telegram_user_id=chat_id, now=datetime.now(UTC)
-            )
-            assert user is not None
-            await booking.register(
-                session,
-                user=user,
-                event_id=event_id,
-                chat_id=chat_id,
-                now=datetime.now(UTC) - timedelta(days=2),
-                reminder_offsets=(timedelta(hours=24),),
-            )
+    chat_ids = await seed_due_reminders(sessions, emulator, REMINDERS)
 
     def delivered() -> Counter[int]:
-        return Counter(
-            chat_id
-            for chat_id in chat_ids
-            for message in emulator.bot_messages(chat_id)
-            if message.text.startswith("⏰")
-        )
+        return reminders_received(emulator, chat_ids)
 
     first = await spawn_bot(database_url, emulator, SEND_RATE_LIMIT="150")
     await emulator.wait_until(lambda: sum(delivered().values()) >= REMINDERS // 4, 60)
@@ -72,22 +53,7 @@ async def test_kill_during_reminder_dispatch_then_restart(
 
     second = await spawn_bot(database_url, emulator, SEND_RATE_LIMIT="150")
 
-    async def unsent() -> int:
-        async with sessions.begin() as session:
-            return int(
-                await session.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.status == DeliveryStatus.PENDING)
-                )
-                or 0
-            )
-
-    for _ in range(600):
-        if await unsent() == 0:
-            break
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(1)  # let the last sends land
+    await wait_until_nothing_pending(sessions, 60)
     stderr = await stop(second, emulator)
     assert "Traceback" not in stderr, stderr
 

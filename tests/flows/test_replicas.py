@@ -9,22 +9,23 @@ import re
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
-from bot.services import accounts, booking
-from db.models import DeliveryStatus, Event, Lease, OutboxKind, OutboxMessage, Registration
+from db.models import Event, Lease, OutboxKind, Registration
 from tests.conftest import Sessions
 from tests.flows.processes import (
     assert_once_after_a_kill,
     kill_hard,
     outbox_states,
+    reminders_received,
+    seed_due_reminders,
     seed_people,
     spawn_bot,
     stop,
+    wait_until_nothing_pending,
 )
 from tests.people import Person
 
@@ -128,51 +129,17 @@ async def test_due_reminders_go_out_once_with_two_replicas_one_killed(
     emulator: BotAPIEmulator, pg_sessions: Sessions, postgres_url: str
 ) -> None:
     count = 500
-    event_id, chat_ids = await seed_people(pg_sessions, emulator, count)
-    async with pg_sessions.begin() as session:
-        for chat_id in chat_ids:
-            user = await accounts.current_user(
-                session, telegram_user_id=chat_id, now=datetime.now(UTC)
-            )
-            assert user is not None
-            await booking.register(
-                session,
-                user=user,
-                event_id=event_id,
-                chat_id=chat_id,
-                now=datetime.now(UTC) - timedelta(days=2),
-                reminder_offsets=(timedelta(hours=24),),
-            )
+    chat_ids = await seed_due_reminders(pg_sessions, emulator, count)
 
     def delivered() -> Counter[int]:
-        return Counter(
-            chat_id
-            for chat_id in chat_ids
-            for message in emulator.bot_messages(chat_id)
-            if message.text.startswith("⏰")
-        )
+        return reminders_received(emulator, chat_ids)
 
     first, second = await webhook_replicas(postgres_url, emulator, SEND_RATE_LIMIT="100")
     await emulator.wait_until(lambda: sum(delivered().values()) >= count // 4, 60)
     await kill_hard(first)
     assert sum(delivered().values()) < count, "the kill came too late to test anything"
 
-    async def pending() -> int:
-        async with pg_sessions.begin() as session:
-            return int(
-                await session.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.status == DeliveryStatus.PENDING)
-                )
-                or 0
-            )
-
-    for _ in range(900):  # the survivor sends the rest
-        if await pending() == 0:
-            break
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)
+    await wait_until_nothing_pending(pg_sessions, 90)  # the survivor sends the rest
     assert "Traceback" not in await stop(second, emulator)
     counts = delivered()
     assert_once_after_a_kill(
