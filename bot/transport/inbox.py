@@ -57,8 +57,7 @@ class Inbox:
         self.queue: asyncio.Queue[object] | None = None
         self._in_flight: dict[int, int] = {}  # update id -> write transactions already applied
         self._waiters: dict[int, asyncio.Future[None]] = {}  # webhook requests waiting
-        self._handled: list[int] = []  # handled here, mark not yet written
-        self._unflushed: set[int] = set()  # the same, until the mark is committed
+        self._unflushed: set[int] = set()  # handled here, mark not yet committed
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
@@ -191,7 +190,6 @@ class Inbox:
 
     def _mark(self, update_id: int) -> None:
         """Write ``update_id``'s handled mark with the next batch."""
-        self._handled.append(update_id)
         self._unflushed.add(update_id)
         self._wake.set()
 
@@ -207,22 +205,18 @@ class Inbox:
 
     async def _flush(self) -> None:
         self._wake.clear()
-        batch, self._handled = self._handled, []
+        batch = sorted(self._unflushed)  # those marked meanwhile wait for the next batch
         now = self.clock.now()
         loop_time = asyncio.get_running_loop().time()
         prune = loop_time - self._last_prune > PRUNE_EVERY
         if not batch and not prune:
             return
-        try:
-            async with self.db.write_core() as conn:
-                await rows.mark_handled(conn, update_ids=batch, now=now)
-                if batch:
-                    await self._announce(conn, set(batch))
-                if prune:
-                    await rows.prune(conn, now=now)
-        except BaseException:
-            self._handled[:0] = batch
-            raise
+        async with self.db.write_core() as conn:  # on failure the marks stay for a retry
+            await rows.mark_handled(conn, update_ids=batch, now=now)
+            if batch:
+                await self._announce(conn, set(batch))
+            if prune:
+                await rows.prune(conn, now=now)
         self._unflushed.difference_update(batch)
         if prune:
             self._last_prune = loop_time
