@@ -99,7 +99,8 @@ class Person:
         After a wrong password the bot asks for it again; a new attempt cancels that first.
         """
         mine = self.emulator.bot_messages(self.chat_id)
-        if mine and "send the password again" in mine[-1].text.lower():
+        waiting = ("send the password again", "then send your password")
+        if mine and any(words in mine[-1].text.lower() for words in waiting):
             await self.ask("/cancel", "Cancelled")
         await self.ask("/login", "email address of your account")
         await self.ask(email, "your password")

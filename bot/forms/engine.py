@@ -18,7 +18,18 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import ui
 from bot.context import BotContext
-from bot.forms.model import Abandon, Again, Done, Form, FormEnv, GoTo, Reply, Step, StepOutcome
+from bot.forms.model import (
+    Abandon,
+    Again,
+    Done,
+    Form,
+    FormEnv,
+    GoTo,
+    Onward,
+    Reply,
+    Step,
+    StepOutcome,
+)
 from bot.handlers.common import answer, edit_or_say, refuse, say
 from bot.handlers.visit import forget_visit, refusal, stale_button_text, visit
 from bot.services import forms as form_rows
@@ -177,8 +188,11 @@ async def _run(env: FormEnv, form: Form, state: OpenForm, step: Step, read: Any,
         # form has moved on already, so the reply it owes is the question it is at now
         await _send(update, step.ask(env))
         return
+    said: Reply | None = None  # what to say in place of the next question (Onward)
     try:
         value = await read()
+    except Onward as exc:
+        value, said = exc.value, exc.reply
     except InvalidInput as exc:
         await _touch(env, state)  # a refused answer is activity too: the time-out restarts
         await _send(
@@ -211,7 +225,7 @@ async def _run(env: FormEnv, form: Form, state: OpenForm, step: Step, read: Any,
         await say(update, ui.forms.moved_on())
         return
     forget_visit(context)
-    question = following.ask(env)
+    question = said if said is not None else following.ask(env)
     if step.secret:
         question = Reply(ui.forms.secret_received() + "\n\n" + question.text, question.keyboard)
     await _send(update, question)

@@ -83,6 +83,15 @@ class GoTo(StepOutcome):
         self.key = key
 
 
+class Onward(StepOutcome):
+    """Take ``value`` as the answer and go on to the next step, saying ``reply`` in place of
+    its question (a step that must be reached, but whose usual question would mislead)."""
+
+    def __init__(self, value: Any, reply: Reply) -> None:
+        super().__init__(reply)
+        self.value = value
+
+
 class Abandon(StepOutcome):
     """Close the form with ``reply``; nothing is kept."""
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import ui
 from bot.context import EventBotApp
 from bot.forms import engine
-from bot.forms.model import Abandon, Again, Done, Form, FormEnv, Reply, Step
+from bot.forms.model import Again, Done, Form, FormEnv, Onward, Reply, Step
 from bot.handlers.after_login import log_this_chat_in, register_logged_out_form
 from bot.services import accounts, lockout
 from bot.services.errors import BadCredentials, LoginLocked
@@ -20,14 +20,16 @@ log = logging.getLogger(__name__)
 
 
 async def read_email(raw: str, env: FormEnv) -> str:
-    """Any valid email (whether it has an account is not revealed); a locked one ends here."""
+    """Any valid email (whether it has an account is not revealed). When logins are locked
+    the form still moves on to the password (saying when to send it): whatever comes next is
+    most likely the password, and it must be deleted, not left in the chat."""
     email = accounts.clean_email(raw)
     async with env.deps.db.read() as session:
         try:
             keys = lockout.login_keys(telegram_user_id=env.user_id, email=email)
             await lockout.ensure_not_locked(session, keys=keys, now=env.now)
         except LoginLocked as exc:
-            raise Abandon(Reply(ui.accounts.login_locked(exc.until, env.now))) from None
+            raise Onward(email, Reply(ui.accounts.login_locked(exc.until, env.now))) from None
     return email
 
 

@@ -172,10 +172,16 @@ def login_failed() -> str:
 
 
 def login_locked(until: datetime, now: datetime) -> str:
-    """Too many failed logins: say when to try again."""
-    return _(
-        "⏳ Too many failed logins. For your safety, please wait {wait} before trying again."
-    ).format(wait=_wait(until, now))
+    """Locked already when the email arrives: the form still goes on to the password step,
+    so the password people type next anyway is deleted rather than left in the chat."""
+    return (
+        _(
+            "⏳ Too many failed logins. For your safety, please wait {wait}, then send your "
+            "password (or /cancel)."
+        ).format(wait=_wait(until, now))
+        + "\n"
+        + _deleted_promise()
+    )
 
 
 def login_locked_send_again(until: datetime, now: datetime, *, failed: bool = False) -> str:

@@ -332,7 +332,12 @@ async def test_a_guesser_locks_only_their_own_telegram_account(
     await mallory.ask("/cancel", "Cancelled")
     await mallory.ask("/login", "email address")
     locked = await mallory.ask("bob@example.com", "Too many failed logins")
-    assert "wait" in locked.text
+    assert "wait" in locked.text and "then send your password" in locked.text
+    # locked at the email, the form still goes on to the password: what she types next (a
+    # password, most likely) is deleted, and refused while the lock lasts
+    guess = mallory.say("g6")
+    again = await mallory.expect("Too many failed logins")
+    assert guess.deleted and "send the password again" in again.text
     # ... while the owner, on her own Telegram account, logs in at once
     verdict = await ann.log_in("ann@example.com", "customer-secret")
     assert "Logged in as Ann" in verdict.text
