@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import zxingcpp
 from PIL import Image
 from sqlalchemy import select, update
 
@@ -16,6 +15,7 @@ from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator, ChatMessage
 from bot.sandbox.demo import seed_demo
+from bot.sandbox.scan import qr_texts
 from bot.services import accounts, booking
 from db.models import Event, Registration, Role
 from tests.conftest import RunningBot, Sessions
@@ -28,9 +28,9 @@ from tests.test_sandbox_chat import make_chat
 def qr_link(photo: ChatMessage) -> str:
     """The one QR code in the picture the bot sent, decoded from its PNG bytes."""
     assert photo.photo is not None and photo.photo_bytes is not None
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(photo.photo_bytes)))
-    assert len(found) == 1 and found[0].format == zxingcpp.BarcodeFormat.QRCode
-    return found[0].text
+    links = qr_texts(Image.open(io.BytesIO(photo.photo_bytes)))
+    assert len(links) == 1, links
+    return links[0]
 
 
 async def ticket_of(person: Person, emulator: BotAPIEmulator) -> tuple[ChatMessage, str]:
