@@ -37,6 +37,7 @@ from bot.services.errors import (
 )
 from bot.services.views import ShownEvent, Viewer
 from bot.ui.callbacks import CardAction, EventCard, EventList, MyEvents
+from bot.ui.manager_card import OwnPlace
 from db.models import Role
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,9 @@ async def _render_card(
         )
     event, user, registered = view.event, view.user, view.registered
     if _is_manager(user):
-        back = ui.events.back_row((origin or EventCard(event_id)).with_action(CardAction.OPEN))
-        await render_manager_card(update, context, event_id, back=back)
+        card = (origin or EventCard(event_id)).with_action(CardAction.OPEN)
+        own = OwnPlace(card, registered, view.waiting)
+        await render_manager_card(update, context, event_id, back=ui.events.back_row(card), own=own)
         return
     started, waiting = event.starts_at <= clock_now, view.waiting
     tz = app_deps.settings.tz
@@ -258,10 +260,14 @@ async def _confirm_unregister(update: Update, context: BotContext, button: Event
         raise NotLoggedIn()
     if not view.registered:
         raise NotRegistered()
+    waiting = 0
+    if view.event.seats_left == 0:  # only a full event can have people waiting
+        async with deps(context).db.read() as session:
+            waiting = await waitlist.waiting_count(session, event_id=button.event_id)
     await answer(update)
     await edit_or_say(
         update,
-        ui.events.confirm_unregister(view.event, deps(context).settings.tz),
+        ui.events.confirm_unregister(view.event, deps(context).settings.tz, waiting),
         ui.events.confirm_unregister_keyboard(button),
     )
 

@@ -26,10 +26,11 @@ from bot.handlers.common import (
 )
 from bot.handlers.visit import requires
 from bot.outbox import wake_dispatcher
-from bot.services import accounts, event_changes
+from bot.services import accounts, event_changes, events
 from bot.ui import manager_card as card_ui
-from bot.ui.callbacks import ManageAction, ManagerCard
+from bot.ui.callbacks import EventCard, ManageAction, ManagerCard
 from bot.ui.keyboards import Row
+from bot.ui.manager_card import OwnPlace
 from db.models import Role
 
 log = logging.getLogger(__name__)
@@ -42,18 +43,25 @@ async def render_manager_card(
     *,
     back: Row | None = None,
     below: bool = False,
+    own: OwnPlace | None = None,
 ) -> None:
     """Show the organiser's card of ``event_id`` in place (or, ``below``, as a new message);
-    ``back`` is the « row (default: the /manage picker)."""
+    ``back`` is the « row (default: the /manage picker); ``own``, the viewer's own seat or
+    waitlist place, is read here when not given."""
+    clock_now = now(context)
     async with deps(context).db.query() as conn:
         view = await event_changes.manager_view(conn, event_id=event_id)
-    clock_now = now(context)
+        if own is None:
+            mine = await events.card_view(
+                conn, event_id=event_id, telegram_user_id=user_id_of(update), now=clock_now
+            )
+            own = OwnPlace(EventCard(event_id), mine.registered, mine.waiting)
     show = say if below else edit_or_say
     await show(
         update,
-        card_ui.manager_card(view, deps(context).settings.tz, now=clock_now),
+        card_ui.manager_card(view, deps(context).settings.tz, now=clock_now, own=own),
         card_ui.manager_card_keyboard(
-            view, bot_username=context.bot.username, now=clock_now, back=back
+            view, bot_username=context.bot.username, now=clock_now, back=back, own=own
         ),
     )
 

@@ -4,6 +4,7 @@ field and cancelling the event."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -12,24 +13,45 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.event_changes import ManagerView
 from bot.services.views import ShownEvent
+from bot.ui import events as events_ui
 from bot.ui import manage
 from bot.ui.callbacks import (
     Attendees,
     Callback,
+    CardAction,
     EditField,
+    EventCard,
     EventField,
     ManageAction,
     ManagePicker,
     ManagerCard,
 )
+from bot.ui.checkin import ticket_rows
 from bot.ui.fmt import number, when
 from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, back_to_card, button, keyboard
 from bot.ui.posts import share_button
 
 
-def manager_card(view: ManagerView, tz: ZoneInfo, *, now: datetime) -> str:
-    """Title, date, place, description, and the counters an organiser watches."""
+@dataclass(frozen=True)
+class OwnPlace:
+    """The organiser's own seat or waitlist place at the event (a customer promoted to
+    manager keeps theirs), and the card press their buttons come back to."""
+
+    card: EventCard
+    registered: bool
+    waiting: int | None  # place on the waitlist, None if not on it
+
+    @property
+    def any(self) -> bool:
+        return self.registered or self.waiting is not None
+
+
+def manager_card(
+    view: ManagerView, tz: ZoneInfo, *, now: datetime, own: OwnPlace | None = None
+) -> str:
+    """Title, date, place, description, the counters an organiser watches, and the viewer's
+    own seat or waitlist place if they hold one."""
     event = view.event
     counters = _(
         "🎟 Registered {registered}/{capacity} · ⏳ waitlist {waiting} · ✔ checked in {checked_in}"
@@ -52,7 +74,29 @@ def manager_card(view: ManagerView, tz: ZoneInfo, *, now: datetime) -> str:
         )
     elif event.starts_at <= now:
         card += "\n\n" + _("It has started: it can no longer be edited or cancelled.")
+    if event.cancelled_at is None and own is not None:
+        if own.registered:
+            card += "\n\n" + _("🎟 You hold a seat at this event yourself.")
+        elif own.waiting is not None:
+            card += "\n\n" + events_ui.waiting_line(own.waiting)
     return card
+
+
+def own_place_rows(own: OwnPlace | None, *, cancelled: bool, started: bool) -> list[Row]:
+    """The viewer's own ticket, and giving back their seat or waitlist place (not once the
+    event started; the ticket stays for the door)."""
+    if own is None or cancelled:
+        return []
+    rows = ticket_rows(own.card, registered=own.registered)
+    if started:
+        return rows
+    if own.registered:
+        rows.append(
+            [button(_("❌ Cancel my registration"), own.card.with_action(CardAction.UNREGISTER))]
+        )
+    elif own.waiting is not None:
+        rows.append([button(_("Leave waitlist"), own.card.with_action(CardAction.LEAVE_WAITLIST))])
+    return rows
 
 
 def _action(label: str, event_id: int, action: ManageAction) -> InlineKeyboardButton:
@@ -60,10 +104,16 @@ def _action(label: str, event_id: int, action: ManageAction) -> InlineKeyboardBu
 
 
 def manager_card_keyboard(
-    view: ManagerView, *, bot_username: str, now: datetime, back: Row | None = None
+    view: ManagerView,
+    *,
+    bot_username: str,
+    now: datetime,
+    back: Row | None = None,
+    own: OwnPlace | None = None,
 ) -> InlineKeyboardMarkup:
     """The organiser's buttons; Edit, Cancel, Post and Share only while the event is on and
-    ahead; ``back`` (default: the /manage picker) last."""
+    ahead; the viewer's own ticket and seat (``own``); ``back`` (default: the /manage
+    picker) last."""
     event = view.event
     event_id = event.id
     cancelled = event.cancelled_at is not None
@@ -87,6 +137,7 @@ def manager_card_keyboard(
         rows.append([chart])
     if changeable:
         rows.append([_action(_("✖ Cancel event"), event_id, ManageAction.CANCEL)])
+    rows += own_place_rows(own, cancelled=cancelled, started=event.starts_at <= now)
     rows.append(back or [button(_("« Events"), ManagePicker(0))])
     return keyboard(rows)
 

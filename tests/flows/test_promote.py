@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
 from sqlalchemy import select
 
 from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
+from bot.sandbox.scan import qr_texts
 from bot.services.roles import ROLE_CHANGED_NOTICE
 from db.models import OutboxKind, OutboxMessage, Role, User
 from tests.conftest import RunningBot, Sessions
@@ -137,3 +141,45 @@ async def test_the_person_promoted_or_demoted_is_told_once_in_every_chat_logged_
     assert told(emulator, tablet, "no longer a manager") == 1
     assert told(emulator, old_phone, "manager of EventBot") == 0
     assert told(emulator, boss, "manager of EventBot") == 0  # the one who acted isn't told
+
+
+async def test_a_customer_made_manager_keeps_their_seat_ticket_and_waitlist_place(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    boss = await manager_with_event(emulator, clock, capacity=1)
+    ann, bob = Person(emulator, 1001, "Ann"), Person(emulator, 1003, "Bob")
+    for person, email, button in ((ann, "ann", "✅ Register"), (bob, "bob", "⏳ Join waitlist")):
+        await person.sign_up(f"{email}@example.com", "customer-secret")
+        listing = await person.ask("/events", "Upcoming events")
+        person.press(listing.labels[0])
+        await person.expect("📍 Main hall")
+        person.press(button)
+        await person.expect("You're registered." if email == "ann" else "You're number 1")
+        await boss.ask(f"/promote {email}@example.com", "is now a manager")
+
+    # managers see the organiser's card, which now also holds their own seat and ticket
+    listing = await ann.ask("/events", "Upcoming events")
+    ann.press(listing.labels[0])
+    card = await ann.expect("🛠")
+    assert "You hold a seat at this event yourself." in card.text
+    assert {"🎟 My ticket", "❌ Cancel my registration", "✏️ Edit"} <= set(card.labels)
+    ann.press("🎟 My ticket")
+    photo = await ann.expect("Show this QR code at the door")
+    assert photo.photo_bytes is not None
+    assert len(qr_texts(Image.open(io.BytesIO(photo.photo_bytes)))) == 1
+
+    # and their waitlist place, which they can leave
+    listing = await bob.ask("/events", "Upcoming events")
+    bob.press(listing.labels[0])
+    card = await bob.expect("🛠")
+    assert "You're number 1 on the waitlist." in card.text and "Leave waitlist" in card.labels
+    bob.press("Leave waitlist")
+    card = await bob.expect("⏳ waitlist 0")
+    assert "Leave waitlist" not in card.labels and "waitlist." not in card.text
+
+    ann.press("❌ Cancel my registration")
+    await ann.expect("Cancel your registration")
+    ann.press("Yes, cancel it")
+    card = await ann.expect("Registered 0/1")
+    assert "🛠" in card.text and "You hold a seat" not in card.text
+    assert not {"🎟 My ticket", "❌ Cancel my registration"} & set(card.labels)
