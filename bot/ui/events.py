@@ -204,14 +204,18 @@ def back_row(card: EventCard) -> Row:
     return [button(_("« All events"), EventList(card.list_page))]
 
 
-def confirm_unregister(event: ShownEvent, tz: ZoneInfo) -> str:
-    """Asked before a registration is cancelled, saying what becomes of the seat: nobody
-    waits while a seat is free (services.waitlist), so with seats left it is simply free
-    again; a full event may have a waitlist, whose first person would get it."""
-    if event.seats_left > 0:
-        seat = _("Your seat is free again for anyone to take.")
+def confirm_unregister(event: ShownEvent, tz: ZoneInfo, waiting: int = 0) -> str:
+    """Asked before a registration is cancelled, saying what becomes of the seat: the first
+    of the ``waiting`` people on the waitlist gets it, else it is free again for anyone
+    (nobody waits while a seat is free: services.waitlist)."""
+    if waiting:
+        seat = ngettext(
+            "{count} person is on the waitlist: your seat goes to them.",
+            "{count} people are on the waitlist: your seat goes to the first of them.",
+            waiting,
+        ).format(count=number(waiting))
     else:
-        seat = _("If someone is on the waitlist, your seat goes to the first of them.")
+        seat = _("Your seat is free again for anyone to take.")
     return (
         _("Cancel your registration for <b>{title}</b> on {when}?").format(
             title=escape(event.title), when=when(event.starts_at, tz)

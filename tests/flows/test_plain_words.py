@@ -39,7 +39,18 @@ async def test_giving_a_seat_back_says_what_becomes_of_it(
     card = ann.message_with_button("❌ Cancel registration")  # drawn before Bob came
     ann.press("❌ Cancel registration", card)
     ask = await ann.expect("Cancel your registration for Jazz night")
-    assert "If someone is on the waitlist, your seat goes to the first of them." in ask.text
+    # full, and nobody waiting: free for anyone, as before
+    assert "Your seat is free again for anyone to take." in ask.text
+    ann.press("Keep it", ask)
+    await ann.expect("You're registered.")
+    # with people waiting, the first of them gets it: the count is read when asked
+    for user_id, name in ((1003, "Cy"), (1004, "Di")):
+        waiter = await customer(emulator, user_id, name)
+        waiter.press("⏳ Join waitlist")
+        await waiter.expect("on the waitlist")
+    ann.press("❌ Cancel registration")
+    ask = await ann.expect("Cancel your registration for Jazz night")
+    assert "2 people are on the waitlist: your seat goes to the first of them." in ask.text
 
 
 async def test_cancelling_an_event_nobody_registered_for_says_nobody_is_told(
