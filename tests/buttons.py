@@ -17,6 +17,7 @@ from bot.ui.callbacks import (
     BroadcastConfirm,
     Callback,
     CardAction,
+    CheckInAgain,
     CheckInList,
     ConfirmAction,
     EditField,
@@ -35,6 +36,7 @@ from bot.ui.callbacks import (
     RoleChoice,
     Start,
     StartAction,
+    UndoCheckIn,
 )
 from db.models import Role
 
@@ -59,6 +61,8 @@ STRATEGIES: dict[type[Callback], st.SearchStrategy[Callback]] = {
     EditField: st.builds(EditField, IDS, st.sampled_from(EventField)),
     BroadcastConfirm: st.builds(BroadcastConfirm, st.sampled_from(BroadcastAction)),
     PostTo: st.builds(PostTo, IDS, st.integers(-(10**16) + 1, -1)),
+    UndoCheckIn: st.builds(UndoCheckIn, IDS, IDS, st.none() | PAGES),
+    CheckInAgain: st.builds(CheckInAgain, IDS, IDS),
 }
 ANY_BUTTON = st.one_of(*STRATEGIES.values())
 
@@ -89,4 +93,11 @@ EXAMPLES: dict[type[Callback], list[Callback]] = {
     EditField: [EditField(event_id, f) for f in EventField for event_id in (1, MAX_ID)],
     BroadcastConfirm: [BroadcastConfirm(action) for action in BroadcastAction],
     PostTo: [PostTo(1, -1), PostTo(2, -1001234567890), PostTo(MAX_ID, -(10**16) + 1)],
+    UndoCheckIn: [
+        UndoCheckIn(1, 2),
+        UndoCheckIn(2, 3, 0),
+        UndoCheckIn(MAX_ID, MAX_ID),
+        UndoCheckIn(MAX_ID, MAX_ID, MAX_PAGE),
+    ],
+    CheckInAgain: [CheckInAgain(1, 2), CheckInAgain(MAX_ID, MAX_ID)],
 }

@@ -75,6 +75,16 @@ WIRE_AT_2D26BB4: list[tuple[Callback, str]] = [
 # values added since, pinned the same way from the commit that added them
 WIRE_ADDED: list[tuple[Callback, str]] = [
     (cb.ManagerCard(42, cb.ManageAction.OPEN_BELOW), "mc:42:new"),  # fix/ui-polish
+    # undo: undoing a check-in from a scan's answer or the check-in list, and checking in again
+    (cb.UndoCheckIn(42, 17), "cun:42:17"),
+    (cb.UndoCheckIn(42, 17, 0), "cun:42:17:0"),
+    (cb.UndoCheckIn(42, 17, 3), "cun:42:17:3"),
+    (
+        cb.UndoCheckIn(BIG, BIG, 999999),
+        "cun:9223372036854775807:9223372036854775807:999999",
+    ),
+    (cb.CheckInAgain(42, 17), "cia:42:17"),
+    (cb.CheckInAgain(BIG, BIG), "cia:9223372036854775807:9223372036854775807"),
 ]
 
 # the handler patterns at 2d26bb4: a kind's prefix, and each action of the manager's card
@@ -125,3 +135,5 @@ def test_handler_patterns_are_unchanged() -> None:
     assert cb.ManagerCard.action_pattern(cb.ManageAction.OPEN).pattern == "^mc:[^:]*$"
     assert cb.ManagerCard.action_pattern(cb.ManageAction.CANCEL).pattern == "^mc:[^:]*:cx$"
     assert cb.ManagerCard.action_pattern(cb.ManageAction.OPEN_BELOW).pattern == "^mc:[^:]*:new$"
+    assert cb.UndoCheckIn.pattern().pattern == r"^cun(?::|$)"  # undo
+    assert cb.CheckInAgain.pattern().pattern == r"^cia(?::|$)"

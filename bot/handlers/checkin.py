@@ -1,6 +1,6 @@
 """Tickets and check-in: *🎟 My ticket* sends the QR ticket; a manager who opens its link
 (``/start ci_<id>_<secret>``) checks the holder in; *☑ Check in…* under an attendee list
-checks people in by name."""
+checks people in by name; *↩ Undo* takes a mistaken check-in back (from either)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.services.errors import DomainError, NotLoggedIn
 from bot.transport.offload import offload
 from bot.ui import checkin as words
 from bot.ui import common
-from bot.ui.callbacks import CheckInList, EventCard
+from bot.ui.callbacks import CheckInAgain, CheckInList, EventCard, UndoCheckIn
 from bot.ui.ticket_image import render_ticket
 from db.models import Role
 
@@ -30,6 +30,8 @@ def _refusal(exc: DomainError, *, html: bool) -> str:
         return words.ticket_for_cancelled_event(exc.title, html=html)
     if isinstance(exc, checkin.AttendeeGone):
         return words.attendee_gone()
+    if isinstance(exc, checkin.NotCheckedIn):
+        return words.not_checked_in(exc.name)
     return words.ticket_invalid()
 
 
@@ -90,7 +92,8 @@ async def scan_ticket(update: Update, context: BotContext, payload: str) -> None
         return
     if result.first:
         log.info("account %s checked in registration %s", viewer.id, registration_id)
-    await say(update, words.checked_in(result, clock_now, deps(context).settings.tz))
+    tz = deps(context).settings.tz
+    await say(update, words.checked_in(result, clock_now, tz), words.scan_keyboard(result))
 
 
 @requires(Role.MANAGER)
@@ -105,6 +108,7 @@ async def door_list(update: Update, context: BotContext) -> None:
     app_deps = deps(context)
     clock_now = now(context)
     toast = None
+    result = None
     try:
         if button.registration_id is None:
             async with app_deps.db.read() as session:
@@ -135,9 +139,80 @@ async def door_list(update: Update, context: BotContext) -> None:
         return
     await answer(update, toast)
     tz = app_deps.settings.tz
+    await edit_or_say(update, words.door_list(page, tz), words.door_keyboard(page, result))
+
+
+@requires(Role.MANAGER)
+@friendly
+async def undo_check_in(update: Update, context: BotContext) -> None:
+    """Take back a check-in made by mistake, from a scan's answer or the check-in list."""
+    button = await pressed(update, UndoCheckIn)
+    if button is None:
+        return
+    viewer = await account(update, context)
+    assert viewer is not None  # @requires
+    app_deps = deps(context)
+    try:
+        async with app_deps.db.write() as session:
+            result = await checkin.undo_check_in(
+                session, event_id=button.event_id, registration_id=button.registration_id
+            )
+            page = None
+            if button.page is not None:
+                page = await checkin.door_page(
+                    session,
+                    event_id=button.event_id,
+                    page=button.page,
+                    page_size=words.CHECK_IN_PAGE_SIZE,
+                )
+    except (checkin.TicketEventCancelled, checkin.AttendeeGone, checkin.NotCheckedIn) as exc:
+        await refuse(update, _refusal(exc, html=False))
+        return
+    log.info("account %s undid the check-in of registration %s", viewer.id, result.registration_id)
+    if page is None:  # under a scan's answer
+        await answer(update)
+        await edit_or_say(update, words.undone(result), words.undone_keyboard(result))
+        return
+    await answer(update, words.undone(result, html=False))
+    tz = app_deps.settings.tz
     await edit_or_say(update, words.door_list(page, tz), words.door_keyboard(page))
 
 
+@requires(Role.MANAGER)
+@friendly
+async def check_in_again(update: Update, context: BotContext) -> None:
+    """Check in again someone whose check-in was undone under a scan's answer."""
+    button = await pressed(update, CheckInAgain)
+    if button is None:
+        return
+    viewer = await account(update, context)
+    assert viewer is not None  # @requires
+    app_deps = deps(context)
+    clock_now = now(context)
+    try:
+        async with app_deps.db.write() as session:
+            result = await checkin.check_in_attendee(
+                session,
+                event_id=button.event_id,
+                registration_id=button.registration_id,
+                manager_id=viewer.id,
+                now=clock_now,
+            )
+    except (checkin.TicketEventCancelled, checkin.AttendeeGone) as exc:
+        await refuse(update, _refusal(exc, html=False))
+        return
+    tz = app_deps.settings.tz
+    if result.first:
+        log.info("account %s checked in registration %s", viewer.id, result.registration_id)
+        await answer(update)
+    else:  # someone checked them in meanwhile: say when
+        await answer(update, words.checked_in(result, clock_now, tz, html=False))
+    text = words.checked_in(result, clock_now, tz)
+    await edit_or_say(update, text, words.scan_keyboard(result))
+
+
 def register(app: EventBotApp) -> None:
-    """Add the check-in list's buttons (tickets come through events and /start)."""
+    """Add the check-in list's and the undo buttons (tickets come through events and /start)."""
     app.add_handler(CallbackQueryHandler(door_list, pattern=CheckInList.pattern()))
+    app.add_handler(CallbackQueryHandler(undo_check_in, pattern=UndoCheckIn.pattern()))
+    app.add_handler(CallbackQueryHandler(check_in_again, pattern=CheckInAgain.pattern()))

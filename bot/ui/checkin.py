@@ -9,8 +9,15 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.services.checkin import CheckIn, DoorPage, Ticket
-from bot.ui.callbacks import Attendees, CardAction, CheckInList, EventCard
+from bot.services.checkin import CheckIn, DoorPage, Ticket, Undone
+from bot.ui.callbacks import (
+    Attendees,
+    CardAction,
+    CheckInAgain,
+    CheckInList,
+    EventCard,
+    UndoCheckIn,
+)
 from bot.ui.fmt import number, short_when, time_of_day, when
 from bot.ui.i18n import _
 from bot.ui.keyboards import Row, button, keyboard, pager
@@ -96,6 +103,35 @@ def checked_in(result: CheckIn, now: datetime, tz: ZoneInfo, *, html: bool = Tru
     )
 
 
+def scan_keyboard(result: CheckIn) -> InlineKeyboardMarkup:
+    """*↩ Undo check-in* under a scan's answer (a check-in now, or one made earlier)."""
+    undo = UndoCheckIn(result.event_id, result.registration_id)
+    return keyboard([[button(_("↩ Undo check-in"), undo)]])
+
+
+def undone(result: Undone, *, html: bool = True) -> str:
+    """A check-in taken back: the scan's answer edited (HTML, with the door's count), or a
+    toast on the check-in list (``html=False``)."""
+    if not html:
+        return _("↩ {name} is no longer checked in").format(name=result.name)
+    return _("↩ {name} is no longer checked in ({count}/{registered})").format(
+        name=escape(result.name),
+        count=number(result.checked_in),
+        registered=number(result.registered),
+    )
+
+
+def undone_keyboard(result: Undone) -> InlineKeyboardMarkup:
+    """*✅ Check in again* under a scan's answer whose check-in was undone."""
+    again = CheckInAgain(result.event_id, result.registration_id)
+    return keyboard([[button(_("✅ Check in again"), again)]])
+
+
+def not_checked_in(name: str) -> str:
+    """Undo pressed for someone who isn't checked in (an alert: plain text)."""
+    return _("{name} wasn't checked in: nothing to undo.").format(name=name)
+
+
 def check_in_button(event_id: int) -> Row:
     """*☑ Check in…* under an attendee list."""
     return [button(_("☑ Check in…"), CheckInList(event_id))]
@@ -123,8 +159,9 @@ def door_list(page: DoorPage, tz: ZoneInfo) -> str:
     return text
 
 
-def door_keyboard(page: DoorPage) -> InlineKeyboardMarkup:
-    """One button per person still to arrive, Prev/Next, and back to the attendee list."""
+def door_keyboard(page: DoorPage, last: CheckIn | None = None) -> InlineKeyboardMarkup:
+    """One button per person still to arrive, Prev/Next, *↩ Undo: <name>* for ``last`` (who
+    was just checked in from this list), and back to the attendee list."""
     event_id = page.event.id
     rows: list[Row] = []
     if page.event.cancelled_at is None:
@@ -138,5 +175,10 @@ def door_keyboard(page: DoorPage) -> InlineKeyboardMarkup:
             for a in page.waiting
         ]
     nav = pager(page.page, page.pages, lambda n: CheckInList(event_id, n))
-    back = [button(_("« Attendees"), Attendees(event_id))]
-    return keyboard([*rows, *([nav] if nav else []), back])
+    if nav:
+        rows.append(nav)
+    if last is not None and last.first and page.event.cancelled_at is None:
+        undo = UndoCheckIn(event_id, last.registration_id, page.page)
+        rows.append([button(_("↩ Undo: {name}").format(name=clip(last.name, 32)), undo)])
+    rows.append([button(_("« Attendees"), Attendees(event_id))])
+    return keyboard(rows)

@@ -27,6 +27,7 @@ from bot.ui.callbacks import (
     Attendees,
     BroadcastConfirm,
     Callback,
+    CheckInAgain,
     CheckInList,
     EditField,
     EndOtherSessions,
@@ -40,6 +41,7 @@ from bot.ui.callbacks import (
     PostTo,
     RoleChoice,
     Start,
+    UndoCheckIn,
 )
 from db.models import Base
 from tests.buttons import EXAMPLES
@@ -156,6 +158,7 @@ async def test_every_non_public_handler_refuses_customers_and_strangers(
         PostTo,
     } <= guarded_kinds
     assert {ManagerCard, ManagePicker, ManagePast, EditField} <= guarded_kinds
+    assert {UndoCheckIn, CheckInAgain} <= guarded_kinds
     before = await row_counts(sessions)
 
     for person, message in [(customer, listing), (stranger, stranger_listing)]:

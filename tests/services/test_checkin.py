@@ -242,3 +242,85 @@ async def test_the_door_list_checks_in_only_registrations_of_its_event(
             )
     row = await _row(sessions, ann.id)
     assert row is not None and row.checked_in_at is None
+
+
+async def _undo(sessions: Sessions, event_id: int, registration_id: int) -> checkin.Undone:
+    async with sessions.begin() as session:
+        return await checkin.undo_check_in(
+            session, event_id=event_id, registration_id=registration_id
+        )
+
+
+async def _undo_outcome(sessions: Sessions, event_id: int, registration_id: int) -> str:
+    """``undone``, or the name of the domain error the undo raised."""
+    try:
+        await _undo(sessions, event_id, registration_id)
+    except checkin.DomainError as exc:
+        return type(exc).__name__
+    return "undone"
+
+
+async def test_undo_clears_a_check_in_once_and_counts_the_door_again(sessions: Sessions) -> None:
+    boss, event, (ann, bob) = await _people(sessions, "ann", "bob")
+    assert ann.ticket_secret is not None and bob.ticket_secret is not None
+    await _scan(sessions, ann.id, ann.ticket_secret, boss)
+    await _scan(sessions, bob.id, bob.ticket_secret, boss)
+    undone = await _undo(sessions, event.id, ann.id)
+    assert undone == checkin.Undone(event.id, ann.id, "ann", 1, 2)
+    row = await _row(sessions, ann.id)
+    assert row is not None and (row.checked_in_at, row.checked_in_by) == (None, None)
+    with pytest.raises(checkin.NotCheckedIn) as raised:
+        await _undo(sessions, event.id, ann.id)
+    assert raised.value.name == "ann"
+    kept = await _row(sessions, bob.id)
+    assert kept is not None and (kept.checked_in_at, kept.checked_in_by) == (NOW, boss.id)
+    again = await _scan(sessions, ann.id, ann.ticket_secret, boss, now=LATER)
+    assert (again.first, again.at, again.checked_in) == (True, LATER, 2)
+
+
+async def test_parallel_undos_of_one_check_in_undo_it_once(sessions: Sessions) -> None:
+    boss, event, (ann,) = await _people(sessions, "ann")
+    assert ann.ticket_secret is not None
+    await _scan(sessions, ann.id, ann.ticket_secret, boss)
+    outcomes = await asyncio.gather(*(_undo_outcome(sessions, event.id, ann.id) for _ in range(5)))
+    assert sorted(outcomes) == ["NotCheckedIn"] * 4 + ["undone"]
+
+
+@pytest.mark.postgres
+async def test_parallel_undos_undo_once_on_postgres(postgres_url: str) -> None:
+    """Twelve undos at once, each on its own connection: the guarded UPDATE lets one through."""
+    sessions = Sessions(postgres_url)
+    try:
+        boss, event, (ann,) = await _people(sessions, "ann")
+        assert ann.ticket_secret is not None
+        await _scan(sessions, ann.id, ann.ticket_secret, boss)
+        outcomes = await asyncio.gather(
+            *(_undo_outcome(sessions, event.id, ann.id) for _ in range(12))
+        )
+    finally:
+        await sessions.db.dispose()
+    assert sorted(outcomes) == ["NotCheckedIn"] * 11 + ["undone"]
+
+
+async def test_undo_is_refused_for_other_events_gone_registrations_and_cancelled_events(
+    sessions: Sessions,
+) -> None:
+    boss, event, (ann, bob) = await _people(sessions, "ann", "bob")
+    other = await make_event(sessions, boss, now=NOW, title="Other night")
+    for registration in (ann, bob):
+        assert registration.ticket_secret is not None
+        await _scan(sessions, registration.id, registration.ticket_secret, boss)
+    assert await _undo_outcome(sessions, other.id, ann.id) == "AttendeeGone"
+    assert await _undo_outcome(sessions, other.id + 1000, ann.id) == "EventNotFound"
+    async with sessions.begin() as session:
+        bob_user = await session.get_one(User, bob.user_id)
+        await booking.cancel_registration(
+            session, user=bob_user, event_id=event.id, now=NOW, reminder_offsets=()
+        )
+    assert await _undo_outcome(sessions, event.id, bob.id) == "AttendeeGone"
+    async with sessions.begin() as session:
+        await session.execute(update(Event).values(cancelled_at=NOW))
+    with pytest.raises(TicketEventCancelled):
+        await _undo(sessions, event.id, ann.id)
+    row = await _row(sessions, ann.id)
+    assert row is not None and (row.checked_in_at, row.checked_in_by) == (NOW, boss.id)

@@ -23,6 +23,8 @@ live in ``customer`` (everyone's buttons) and ``organiser`` (managers'); import 
 | ``PastEvents``    | ``atp:PAGE``                  |
 | ``ManagerCard``   | ``mc:ID``, ``mc:ID:ACTION`` (the organiser's card and its buttons) |
 | ``CheckInList``   | ``cin:ID:PAGE`` (who hasn't arrived), ``cin:ID:PAGE:REG`` (check REG in) |
+| ``UndoCheckIn``   | ``cun:ID:REG`` (a scan's answer), ``cun:ID:REG:PAGE`` (check-in list) |
+| ``CheckInAgain``  | ``cia:ID:REG`` (under a scan's answer whose check-in was undone) |
 | ``ManagePicker``  | ``mgl:PAGE``                  |
 | ``ManagePast``    | ``mgp:PAGE``                  |
 | ``EditField``     | ``edf:ID:FIELD`` (title, desc, start, loc, cap) |
@@ -59,6 +61,7 @@ from bot.ui.callbacks.organiser import (
     Attendees,
     BroadcastAction,
     BroadcastConfirm,
+    CheckInAgain,
     CheckInList,
     ConfirmAction,
     EditField,
@@ -71,6 +74,7 @@ from bot.ui.callbacks.organiser import (
     NewEventConfirm,
     PastEvents,
     PostTo,
+    UndoCheckIn,
 )
 
 __all__ = [
@@ -85,6 +89,7 @@ __all__ = [
     "BroadcastConfirm",
     "Callback",
     "CardAction",
+    "CheckInAgain",
     "CheckInList",
     "Choice",
     "Codec",
@@ -110,4 +115,5 @@ __all__ = [
     "RoleChoice",
     "Start",
     "StartAction",
+    "UndoCheckIn",
 ]

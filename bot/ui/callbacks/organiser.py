@@ -90,6 +90,29 @@ class CheckInList(Callback, prefix="cin", wire=(ID, PAGE, Omittable(ID, None))):
     registration_id: int | None = None
 
 
+@dataclass(frozen=True)
+class UndoCheckIn(Callback, prefix="cun", wire=(ID, ID, Omittable(PAGE, None))):
+    """*↩ Undo* of a check-in made by mistake: under a ticket scan's answer (no page: that
+    answer is edited to say so), or on the check-in list (``page``: that page drawn again,
+    the person back among those to arrive).
+
+    Managers only, checked on the server; the registration must belong to the event.
+    """
+
+    event_id: int
+    registration_id: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckInAgain(Callback, prefix="cia", wire=(ID, ID)):
+    """*✅ Check in again* under a scan's answer whose check-in was undone: checks the
+    registration in and restores the answer with its *↩ Undo check-in*. Managers only."""
+
+    event_id: int
+    registration_id: int
+
+
 class ManagePicker(Paged, prefix="mgl"):
     """A page of the /manage event picker (events from 24 hours ago on, soonest first)."""
 
