@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
+from bot.services import accounts, booking
+from db.models import Role
 from tests.conftest import INVITE_CODE
 from tests.people import Person
+from tests.services.factories import FAST_HASH
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -47,3 +52,28 @@ async def create_event(
     assert summary.labels == ["✅ Create", "✖ Cancel"]
     boss.press("✅ Create")
     await boss.expect(f"Created {title}")
+
+
+async def seat_customer(
+    session: AsyncSession,
+    clock: ShiftableClock,
+    *,
+    event_id: int,
+    name: str,
+    email: str,
+    chat_id: int,
+) -> int:
+    """A customer account made straight in the database and registered for ``event_id``
+    through the booking service (no reminders); the registration's id."""
+    user = await accounts.create_user(
+        session,
+        name=name,
+        email=email,
+        password_hash=FAST_HASH,
+        role=Role.CUSTOMER,
+        now=clock.now(),
+    )
+    registration = await booking.register(
+        session, user=user, event_id=event_id, chat_id=chat_id, now=clock.now(), reminder_offsets=[]
+    )
+    return registration.id

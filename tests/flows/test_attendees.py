@@ -10,12 +10,10 @@ from sqlalchemy import select
 from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from bot.services import accounts, booking
-from db.models import Event, Role
+from db.models import Event
 from tests.conftest import RunningBot, Sessions
-from tests.flows.helpers import manager_with_event
+from tests.flows.helpers import manager_with_event, seat_customer
 from tests.people import Person
-from tests.services.factories import FAST_HASH
 
 ATTENDEES = 13
 TITLE = "🎷" * 100  # the longest title, two UTF-16 units a character
@@ -36,21 +34,9 @@ async def register_attendees(sessions: Sessions, clock: ShiftableClock) -> list[
         event_id = await session.scalar(select(Event.id).where(Event.title == TITLE))
         assert event_id is not None
         for i in range(1, ATTENDEES + 1):
-            user = await accounts.create_user(
-                session,
-                name=longest_name(i),
-                email=longest_email(i),
-                password_hash=FAST_HASH,
-                role=Role.CUSTOMER,
-                now=clock.now(),
-            )
-            await booking.register(
-                session,
-                user=user,
-                event_id=event_id,
-                chat_id=5000 + i,
-                now=clock.now(),
-                reminder_offsets=[],
+            name, email = longest_name(i), longest_email(i)
+            await seat_customer(
+                session, clock, event_id=event_id, name=name, email=email, chat_id=5000 + i
             )
     return [longest_name(i) for i in range(1, ATTENDEES + 1)]
 

@@ -11,14 +11,12 @@ from sqlalchemy import select, update
 from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator
-from bot.services import accounts, booking
 from bot.ui.callbacks import CheckInAgain, UndoCheckIn
-from db.models import Event, Registration, Role
+from db.models import Event
 from tests.conftest import RunningBot, Sessions
-from tests.flows.helpers import BERLIN, manager_with_event
+from tests.flows.helpers import BERLIN, manager_with_event, seat_customer
 from tests.flows.test_tickets import checked_in_rows, register, ticket_of
 from tests.people import Person
-from tests.services.factories import FAST_HASH
 
 
 async def only_event(sessions: Sessions) -> int:
@@ -101,27 +99,10 @@ async def _guests(sessions: Sessions, clock: ShiftableClock, names: list[str]) -
         event_id = await session.scalar(select(Event.id))
         assert event_id is not None
         for i, name in enumerate(names):
-            user = await accounts.create_user(
-                session,
-                name=name,
-                email=f"guest{i}@example.com",
-                password_hash=FAST_HASH,
-                role=Role.CUSTOMER,
-                now=clock.now(),
+            email, chat_id = f"guest{i}@example.com", 5000 + i
+            ids[name] = await seat_customer(
+                session, clock, event_id=event_id, name=name, email=email, chat_id=chat_id
             )
-            await booking.register(
-                session,
-                user=user,
-                event_id=event_id,
-                chat_id=5000 + i,
-                now=clock.now(),
-                reminder_offsets=[],
-            )
-            rid = await session.scalar(
-                select(Registration.id).where(Registration.user_id == user.id)
-            )
-            assert rid is not None
-            ids[name] = rid
     return ids
 
 

@@ -13,13 +13,11 @@ from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator, ChatMessage
 from bot.post_refresh import refresh_now
-from bot.services import accounts, booking
 from bot.ui.callbacks import ManageAction, ManagerCard, PostTo
-from db.models import BotChat, Event, EventPost, Role, WaitlistEntry
+from db.models import BotChat, Event, EventPost, WaitlistEntry
 from tests.conftest import BotFactory, RunningBot, Sessions
-from tests.flows.helpers import manager_with_event
+from tests.flows.helpers import manager_with_event, seat_customer
 from tests.people import Person
-from tests.services.factories import FAST_HASH
 
 GROUP = -1001000000001
 CHANNEL = -1001000000002
@@ -61,21 +59,9 @@ async def register_customers(
     """Customers take seats through the booking service (each bumps the event's revision)."""
     for i in names:
         async with sessions.begin() as session:
-            user = await accounts.create_user(
-                session,
-                name=f"Guest {i}",
-                email=f"guest{i}@example.com",
-                password_hash=FAST_HASH,
-                role=Role.CUSTOMER,
-                now=clock.now(),
-            )
-            await booking.register(
-                session,
-                user=user,
-                event_id=event,
-                chat_id=7000 + i,
-                now=clock.now(),
-                reminder_offsets=[],
+            email, chat_id = f"guest{i}@example.com", 7000 + i
+            await seat_customer(
+                session, clock, event_id=event, name=f"Guest {i}", email=email, chat_id=chat_id
             )
 
 

@@ -16,12 +16,10 @@ from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator, ChatMessage
 from bot.sandbox.demo import seed_demo
 from bot.sandbox.scan import qr_texts
-from bot.services import accounts, booking
-from db.models import Event, Registration, Role
+from db.models import Event, Registration
 from tests.conftest import RunningBot, Sessions
-from tests.flows.helpers import BERLIN, manager_with_event
+from tests.flows.helpers import BERLIN, manager_with_event, seat_customer
 from tests.people import Person
-from tests.services.factories import FAST_HASH
 from tests.test_sandbox_chat import make_chat
 
 
@@ -158,21 +156,9 @@ async def test_managers_check_people_in_by_name_from_the_attendee_list(
         event_id = await session.scalar(select(Event.id))
         assert event_id is not None
         for i, name in enumerate(names):
-            user = await accounts.create_user(
-                session,
-                name=name,
-                email=f"guest{i}@example.com",
-                password_hash=FAST_HASH,
-                role=Role.CUSTOMER,
-                now=clock.now(),
-            )
-            await booking.register(
-                session,
-                user=user,
-                event_id=event_id,
-                chat_id=5000 + i,
-                now=clock.now(),
-                reminder_offsets=[],
+            email, chat_id = f"guest{i}@example.com", 5000 + i
+            await seat_customer(
+                session, clock, event_id=event_id, name=name, email=email, chat_id=chat_id
             )
     picker = await boss.ask("/attendees", "Whose attendees?")
     boss.press(picker.labels[0])
