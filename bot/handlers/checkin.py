@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
@@ -96,6 +97,12 @@ async def scan_ticket(update: Update, context: BotContext, payload: str) -> None
     await say(update, words.checked_in(result, clock_now, tz), words.scan_keyboard(result))
 
 
+async def _door_page(session: AsyncSession, event_id: int, page: int) -> checkin.DoorPage:
+    return await checkin.door_page(
+        session, event_id=event_id, page=page, page_size=words.CHECK_IN_PAGE_SIZE
+    )
+
+
 @requires(Role.MANAGER)
 @friendly
 async def door_list(update: Update, context: BotContext) -> None:
@@ -112,12 +119,7 @@ async def door_list(update: Update, context: BotContext) -> None:
     try:
         if button.registration_id is None:
             async with app_deps.db.read() as session:
-                page = await checkin.door_page(
-                    session,
-                    event_id=button.event_id,
-                    page=button.page,
-                    page_size=words.CHECK_IN_PAGE_SIZE,
-                )
+                page = await _door_page(session, button.event_id, button.page)
         else:
             async with app_deps.db.write() as session:
                 result = await checkin.check_in_attendee(
@@ -127,12 +129,7 @@ async def door_list(update: Update, context: BotContext) -> None:
                     manager_id=viewer.id,
                     now=clock_now,
                 )
-                page = await checkin.door_page(
-                    session,
-                    event_id=button.event_id,
-                    page=button.page,
-                    page_size=words.CHECK_IN_PAGE_SIZE,
-                )
+                page = await _door_page(session, button.event_id, button.page)
             toast = words.checked_in(result, clock_now, app_deps.settings.tz, html=False)
     except (checkin.TicketEventCancelled, checkin.AttendeeGone) as exc:
         await refuse(update, _refusal(exc, html=False))
@@ -159,12 +156,7 @@ async def undo_check_in(update: Update, context: BotContext) -> None:
             )
             page = None
             if button.page is not None:
-                page = await checkin.door_page(
-                    session,
-                    event_id=button.event_id,
-                    page=button.page,
-                    page_size=words.CHECK_IN_PAGE_SIZE,
-                )
+                page = await _door_page(session, button.event_id, button.page)
     except (checkin.TicketEventCancelled, checkin.AttendeeGone, checkin.NotCheckedIn) as exc:
         await refuse(update, _refusal(exc, html=False))
         return
