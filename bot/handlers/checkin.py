@@ -87,6 +87,11 @@ async def scan_ticket(update: Update, context: BotContext, payload: str) -> None
                 manager_id=viewer.id,
                 now=clock_now,
             )
+    except checkin.TicketNotToday as exc:
+        log.info("account %s scanned a ticket of another day (event %r)", viewer.id, exc.title)
+        tz = deps(context).settings.tz
+        await say(update, words.ticket_not_today(exc.title, exc.starts_at, tz, early=exc.early))
+        return
     except (checkin.TicketInvalid, checkin.TicketEventCancelled) as exc:
         log.info("account %s scanned a ticket that was refused: %s", viewer.id, type(exc).__name__)
         await say(update, _refusal(exc, html=True))

@@ -7,6 +7,11 @@ first use for rows older than tickets, and compared in constant time. Checking i
 the row count decides, so two managers scanning the same ticket check it in once. Undoing
 one is the same guard the other way round (``... WHERE checked_in_at IS NOT NULL``): a second
 press finds nothing to undo and changes nothing.
+
+Managers run the door for any event, so a scan only counts from ``DOORS_OPEN`` before the
+start until ``DOORS_CLOSE`` after it: a ticket for another day (the wrong event, most
+likely) is refused with its event's name and changes nothing. Every answer names the event.
+The check-in list, where the event is chosen on purpose, has no such window.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +33,8 @@ PAYLOAD_PREFIX = "ci_"
 # 16 bytes; a little slack for older or newer lengths, all within Telegram's 64)
 _PAYLOAD = re.compile(r"ci_([1-9][0-9]{0,18})_([A-Za-z0-9_-]{16,40})")
 MAX_ID = 2**63 - 1
+DOORS_OPEN = timedelta(hours=12)  # scans count from this long before the start ...
+DOORS_CLOSE = timedelta(hours=24)  # ... until this long after it (as /myevents keeps it)
 
 
 def new_secret() -> str:
@@ -59,6 +66,17 @@ class TicketEventCancelled(DomainError):
     def __init__(self, title: str) -> None:
         super().__init__(title)
         self.title = title
+
+
+class TicketNotToday(DomainError):
+    """The ticket is genuine, but its event's doors are not open now: not yet (``early``),
+    or no longer."""
+
+    def __init__(self, title: str, starts_at: datetime, *, early: bool) -> None:
+        super().__init__(title)
+        self.title = title
+        self.starts_at = starts_at
+        self.early = early
 
 
 class AttendeeGone(DomainError):
@@ -93,6 +111,8 @@ class CheckIn:
     event_id: int
     registration_id: int
     name: str
+    title: str  # the event's
+    starts_at: datetime
     at: datetime  # when they were checked in: now, or earlier when ``first`` is False
     first: bool  # this call checked them in; False: they already were
     checked_in: int
@@ -151,13 +171,19 @@ async def check_in_ticket(
 
     TicketInvalid for a wrong secret or a registration that no longer exists (the same
     error: a scan tells nothing about which part was wrong); TicketEventCancelled when the
-    ticket is genuine but its event was cancelled.
+    ticket is genuine but its event was cancelled; TicketNotToday outside the doors' hours.
     """
     row = (
         await session.execute(
-            select(Registration.ticket_secret, Registration.event_id).where(
-                Registration.id == registration_id
+            select(
+                Registration.ticket_secret,
+                Registration.event_id,
+                Event.title,
+                Event.starts_at,
+                Event.cancelled_at,
             )
+            .join(Event, Event.id == Registration.event_id)
+            .where(Registration.id == registration_id)
         )
     ).one_or_none()
     stored = row.ticket_secret if row is not None else None
@@ -165,6 +191,10 @@ async def check_in_ticket(
     matches = hmac.compare_digest((stored or "").encode(), secret.encode())
     if row is None or stored is None or not matches:
         raise TicketInvalid()
+    if row.cancelled_at is None and not (
+        row.starts_at - DOORS_OPEN <= now <= row.starts_at + DOORS_CLOSE
+    ):
+        raise TicketNotToday(row.title, row.starts_at, early=now < row.starts_at)
     return await _check_in(session, registration_id, row.event_id, manager_id, now)
 
 
@@ -188,7 +218,9 @@ async def _check_in(
     session: AsyncSession, registration_id: int, event_id: int, manager_id: int, now: datetime
 ) -> CheckIn:
     event = (
-        await session.execute(select(Event.title, Event.cancelled_at).where(Event.id == event_id))
+        await session.execute(
+            select(Event.title, Event.starts_at, Event.cancelled_at).where(Event.id == event_id)
+        )
     ).one()
     if event.cancelled_at is not None:
         raise TicketEventCancelled(event.title)
@@ -212,6 +244,8 @@ async def _check_in(
         event_id=event_id,
         registration_id=registration_id,
         name=name,
+        title=event.title,
+        starts_at=event.starts_at,
         at=at,
         first=first,
         checked_in=checked_in,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.services.checkin import CheckIn, DoorPage, Ticket, Undone
+from bot.services.checkin import DOORS_OPEN, CheckIn, DoorPage, Ticket, Undone
 from bot.ui.callbacks import (
     Attendees,
     CardAction,
@@ -19,7 +19,7 @@ from bot.ui.callbacks import (
     UndoCheckIn,
 )
 from bot.ui.fmt import number, short_when, time_of_day, when
-from bot.ui.i18n import _
+from bot.ui.i18n import _, ngettext
 from bot.ui.keyboards import Row, button, keyboard, pager
 from bot.ui.limits import clip
 from bot.ui.ticket_image import TicketFace
@@ -95,12 +95,37 @@ def checked_in(result: CheckIn, now: datetime, tz: ZoneInfo, *, html: bool = Tru
     at most 200 characters with a name of 64)."""
     name = escape(result.name) if html else result.name
     if result.first:
-        return _("✅ {name} checked in ({count}/{registered})").format(
+        said = _("✅ {name} checked in ({count}/{registered})").format(
             name=name, count=number(result.checked_in), registered=number(result.registered)
         )
-    return _("☑ Already checked in at {time}: {name}").format(
-        name=name, time=_moment(result.at, now, tz)
-    )
+    else:
+        said = _("☑ Already checked in at {time}: {name}").format(
+            name=name, time=_moment(result.at, now, tz)
+        )
+    if not html:  # a toast on the check-in list, whose heading names the event
+        return said
+    # a scan: the event is named, so a ticket for another event can't pass for this one
+    return said + "\n" + _event_line(result.title, result.starts_at, tz)
+
+
+def _event_line(title: str, starts_at: datetime, tz: ZoneInfo) -> str:
+    return _("🎟 <b>{title}</b> · {when}").format(title=escape(title), when=when(starts_at, tz))
+
+
+def ticket_not_today(title: str, starts_at: datetime, tz: ZoneInfo, *, early: bool) -> str:
+    """A genuine ticket scanned outside its event's doors' hours (nothing was changed)."""
+    if early:
+        hours = int(DOORS_OPEN.total_seconds() // 3600)
+        return ngettext(
+            "⛔ Not checked in: this ticket is for <b>{title}</b> on {when}. Check-in opens "
+            "{hours} hour before the start.",
+            "⛔ Not checked in: this ticket is for <b>{title}</b> on {when}. Check-in opens "
+            "{hours} hours before the start.",
+            hours,
+        ).format(title=escape(title), when=when(starts_at, tz), hours=number(hours))
+    return _(
+        "⛔ Not checked in: this ticket is for <b>{title}</b> on {when}, which is over."
+    ).format(title=escape(title), when=when(starts_at, tz))
 
 
 def scan_keyboard(result: CheckIn) -> InlineKeyboardMarkup:

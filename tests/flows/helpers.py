@@ -16,6 +16,7 @@ from tests.people import Person
 from tests.services.factories import FAST_HASH
 
 BERLIN = ZoneInfo("Europe/Berlin")
+AT_THE_DOOR = timedelta(hours=3)  # an event this soon takes ticket scans (DOORS_OPEN: 12 h)
 
 
 def local_text(moment: datetime) -> str:

@@ -14,8 +14,8 @@ from bot.emulator import BotAPIEmulator
 from bot.ui.callbacks import CheckInAgain, UndoCheckIn
 from db.models import Event
 from tests.conftest import RunningBot, Sessions
-from tests.flows.helpers import BERLIN, manager_with_event, seat_customer
-from tests.flows.test_tickets import checked_in_rows, register, ticket_of
+from tests.flows.helpers import AT_THE_DOOR, BERLIN, manager_with_event, seat_customer
+from tests.flows.test_tickets import checked_in_rows, event_start, register, ticket_of
 from tests.people import Person
 
 
@@ -34,15 +34,16 @@ def registration_of(payload: str) -> int:
 async def test_a_scan_is_undone_and_scanning_again_counts_again(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    boss = await manager_with_event(emulator, clock, capacity=50)
+    boss = await manager_with_event(emulator, clock, capacity=50, starts_in=AT_THE_DOOR)
     ann = Person(emulator, 1001, "Ann <b>")
     await register(ann, "ann@example.com")
     _, payload = await ticket_of(ann, emulator)
     event_id = await only_event(sessions)
     rid = registration_of(payload)
+    when = ui.fmt.when(await event_start(sessions), BERLIN)
 
     scan = await boss.ask(f"/start {payload}", "checked in")
-    assert scan.text == "✅ Ann <b> checked in (1/1)"
+    assert scan.text.split("\n") == ["✅ Ann <b> checked in (1/1)", f"🎟 Jazz night · {when}"]
     assert scan.labels == ["↩ Undo check-in"]
     [(_, at, by)] = await checked_in_rows(sessions)
     assert at is not None and by is not None
@@ -67,14 +68,17 @@ async def test_a_scan_is_undone_and_scanning_again_counts_again(
     # scanning the ticket again counts her again
     clock.advance(timedelta(minutes=3))
     rescan = await boss.ask(f"/start {payload}", "checked in")
-    assert rescan.text == "✅ Ann <b> checked in (1/1)"
+    assert rescan.text.split("\n") == ["✅ Ann <b> checked in (1/1)", f"🎟 Jazz night · {when}"]
     [(_, at_again, by_again)] = await checked_in_rows(sessions)
     assert at_again is not None and at_again > at and by_again == by
 
     # "already checked in" carries the undo too; then ✅ Check in again restores the answer
     clock.advance(timedelta(minutes=5))
     already = await boss.ask(f"/start {payload}", "Already checked in")
-    assert already.text == (f"☑ Already checked in at {at_again.astimezone(BERLIN):%H:%M}: Ann <b>")
+    assert already.text == (
+        f"☑ Already checked in at {at_again.astimezone(BERLIN):%H:%M}: Ann <b>\n"
+        f"🎟 Jazz night · {when}"
+    )
     assert already.labels == ["↩ Undo check-in"]
     boss.press("↩ Undo check-in", already)
     undone = await boss.expect("is no longer checked in (0/1)")
@@ -82,7 +86,7 @@ async def test_a_scan_is_undone_and_scanning_again_counts_again(
     boss.press("✅ Check in again", undone)
     restored = await boss.expect("checked in (1/1)")
     assert restored.message_id == already.message_id
-    assert restored.text == "✅ Ann <b> checked in (1/1)"
+    assert restored.text.split("\n") == ["✅ Ann <b> checked in (1/1)", f"🎟 Jazz night · {when}"]
     assert restored.labels == ["↩ Undo check-in"]
     [(_, at_last, _)] = await checked_in_rows(sessions)
     assert at_last is not None and at_last > at_again  # checked in anew
@@ -166,7 +170,7 @@ async def test_the_door_list_undoes_the_last_check_in(
 async def test_undo_is_refused_to_customers_for_gone_attendees_and_cancelled_events(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    boss = await manager_with_event(emulator, clock, capacity=10)
+    boss = await manager_with_event(emulator, clock, capacity=10, starts_in=AT_THE_DOOR)
     ann = Person(emulator, 1001, "Ann")
     await register(ann, "ann@example.com")
     _, anns = await ticket_of(ann, emulator)

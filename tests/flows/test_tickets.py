@@ -18,7 +18,7 @@ from bot.sandbox.demo import seed_demo
 from bot.sandbox.scan import qr_texts
 from db.models import Event, Registration
 from tests.conftest import RunningBot, Sessions
-from tests.flows.helpers import BERLIN, manager_with_event, seat_customer
+from tests.flows.helpers import AT_THE_DOOR, BERLIN, manager_with_event, seat_customer
 from tests.people import Person
 from tests.test_sandbox_chat import make_chat
 
@@ -47,6 +47,14 @@ async def ticket_of(person: Person, emulator: BotAPIEmulator) -> tuple[ChatMessa
     return photo, payload
 
 
+async def event_start(sessions: Sessions, title: str = "Jazz night") -> datetime:
+    """When the event called ``title`` starts."""
+    async with sessions.begin() as session:
+        starts_at = await session.scalar(select(Event.starts_at).where(Event.title == title))
+    assert starts_at is not None
+    return starts_at
+
+
 async def register(person: Person, email: str) -> None:
     """Sign up, open the first event of /events and press Register."""
     await person.sign_up(email, "customer-secret")
@@ -68,7 +76,7 @@ async def checked_in_rows(sessions: Sessions) -> list[tuple[int, object, object]
 async def test_a_ticket_checks_its_holder_in_once_and_only_for_a_manager(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    boss = await manager_with_event(emulator, clock, capacity=50)
+    boss = await manager_with_event(emulator, clock, capacity=50, starts_in=AT_THE_DOOR)
     ann = Person(emulator, 1001, "Alice Smith")
     await register(ann, "alice@example.com")
     card = ann.message_with_button("🎟 My ticket")
@@ -86,12 +94,15 @@ async def test_a_ticket_checks_its_holder_in_once_and_only_for_a_manager(
     assert await checked_in_rows(sessions) == before
 
     first = await boss.ask(f"/start {payload}", "checked in")
-    assert first.text == "✅ Alice Smith checked in (1/1)"
+    event_line = f"🎟 Jazz night · {ui.fmt.when(await event_start(sessions), BERLIN)}"
+    assert first.text == "✅ Alice Smith checked in (1/1)\n" + event_line
     [(registration_id, at, by)] = await checked_in_rows(sessions)
     assert isinstance(at, datetime) and by is not None
     clock.advance(timedelta(minutes=5))
     second = await boss.ask(f"/start {payload}", "Already checked in")
-    assert second.text == f"☑ Already checked in at {at.astimezone(BERLIN):%H:%M}: Alice Smith"
+    assert second.text == (
+        f"☑ Already checked in at {at.astimezone(BERLIN):%H:%M}: Alice Smith\n" + event_line
+    )
     assert await checked_in_rows(sessions) == [(registration_id, at, by)]
 
     # the attendee list marks her, and the card still offers her ticket
@@ -104,7 +115,7 @@ async def test_a_ticket_checks_its_holder_in_once_and_only_for_a_manager(
 async def test_forged_malformed_and_cancelled_tickets_are_not_valid(
     bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
-    boss = await manager_with_event(emulator, clock)
+    boss = await manager_with_event(emulator, clock, starts_in=AT_THE_DOOR)
     ann = Person(emulator, 1001, "Ann")
     await register(ann, "ann@example.com")
     _, payload = await ticket_of(ann, emulator)
@@ -200,7 +211,11 @@ async def _registration_of(sessions: Sessions, letter: str) -> int:
 
 
 async def test_the_sandbox_saves_the_ticket_and_a_manager_scans_it(
-    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, tmp_path: Path
+    bot: RunningBot,
+    emulator: BotAPIEmulator,
+    clock: ShiftableClock,
+    sessions: Sessions,
+    tmp_path: Path,
 ) -> None:
     await seed_demo(bot.app.deps, now=clock.now())
     chat, screen = make_chat(bot, emulator, tmp_path)
@@ -216,5 +231,39 @@ async def test_the_sandbox_saves_the_ticket_and_a_manager_scans_it(
     await chat.handle(":as maya")
     await chat.handle(f":scan {tmp_path / 'nothing.png'}")
     assert "can't read a picture" in screen.getvalue()
+    await chat.handle(":scan")  # two days early: refused, naming the event
+    assert "⛔ Not checked in: this ticket is for Jazz night" in screen.getvalue()
+    clock.advance(await event_start(sessions, "Jazz night") - clock.now() - timedelta(minutes=30))
     await chat.handle(":scan")
-    assert "✅ Alice checked in (1/1)" in screen.getvalue()
+    assert "✅ Alice checked in (1/1)\n│ 🎟 Jazz night · " in screen.getvalue()
+
+
+async def test_a_ticket_counts_only_while_its_doors_are_open_and_names_its_event(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    boss = await manager_with_event(emulator, clock, capacity=5)  # in two days
+    ann, bob = Person(emulator, 1001, "Ann"), Person(emulator, 1003, "Bob")
+    await register(ann, "ann@example.com")
+    _, anns = await ticket_of(ann, emulator)
+    await register(bob, "bob@example.com")
+    _, bobs = await ticket_of(bob, emulator)
+    starts_at = await event_start(sessions)
+    when = ui.fmt.when(starts_at, BERLIN)
+
+    # the wrong day (another event's door, most likely): refused, named, nothing changes
+    early = await boss.ask(f"/start {anns}", "Not checked in")
+    assert early.text == (
+        f"⛔ Not checked in: this ticket is for Jazz night on {when}. "
+        "Check-in opens 12 hours before the start."
+    )
+    assert all(at is None for _, at, _ in await checked_in_rows(sessions))
+
+    clock.advance(starts_at - timedelta(hours=12) - clock.now())  # the doors open
+    await boss.ask(f"/start {anns}", "✅ Ann checked in (1/2)")
+    clock.advance(timedelta(hours=36, minutes=1))  # a day after the start: over
+    late = await boss.ask(f"/start {bobs}", "Not checked in")
+    assert late.text == (
+        f"⛔ Not checked in: this ticket is for Jazz night on {when}, which is over."
+    )
+    checked = {rid: at for rid, at, _ in await checked_in_rows(sessions)}
+    assert sum(at is not None for at in checked.values()) == 1  # Ann's only
