@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.services import booking, checkin
-from bot.services.checkin import AttendeeGone, TicketEventCancelled, TicketInvalid
+from bot.services.checkin import (
+    DOORS_CLOSE,
+    DOORS_OPEN,
+    AttendeeGone,
+    TicketEventCancelled,
+    TicketInvalid,
+    TicketNotToday,
+)
 from bot.services.errors import NotRegistered
 from db.models import Event, Registration, Role, User
 from tests.conftest import Sessions
@@ -33,9 +40,10 @@ async def _row(sessions: Sessions, registration_id: int) -> Registration | None:
 
 
 async def _people(sessions: Sessions, *names: str) -> tuple[User, Event, list[Registration]]:
-    """A manager, an event of 20 seats and a registration for each of ``names``."""
+    """A manager, an event of 20 seats (its doors open: it starts in 3 hours) and a
+    registration for each of ``names``."""
     boss = await make_user(sessions, "boss@example.com", role=Role.MANAGER, now=NOW)
-    event = await make_event(sessions, boss, now=NOW, capacity=20)
+    event = await make_event(sessions, boss, now=NOW, capacity=20, starts_in=timedelta(hours=3))
     registrations = []
     for name in names:
         user = await make_user(sessions, f"{name}@example.com", now=NOW)
@@ -324,3 +332,24 @@ async def test_undo_is_refused_for_other_events_gone_registrations_and_cancelled
         await _undo(sessions, event.id, ann.id)
     row = await _row(sessions, ann.id)
     assert row is not None and (row.checked_in_at, row.checked_in_by) == (NOW, boss.id)
+
+
+async def test_a_scan_counts_from_the_doors_opening_to_their_closing_only(
+    sessions: Sessions,
+) -> None:
+    boss, event, (ann,) = await _people(sessions, "ann")
+    assert ann.ticket_secret is not None
+    edges = [
+        (event.starts_at - DOORS_OPEN - timedelta(seconds=1), True),
+        (event.starts_at + DOORS_CLOSE + timedelta(seconds=1), False),
+    ]
+    for moment, early in edges:
+        with pytest.raises(TicketNotToday) as refused:
+            await _scan(sessions, ann.id, ann.ticket_secret, boss, now=moment)
+        assert (refused.value.title, refused.value.starts_at) == ("Jazz night", event.starts_at)
+        assert refused.value.early is early
+    row = await _row(sessions, ann.id)
+    assert row is not None and row.checked_in_at is None  # nothing written
+    opening = event.starts_at - DOORS_OPEN
+    done = await _scan(sessions, ann.id, ann.ticket_secret, boss, now=opening)
+    assert done.first and (done.title, done.starts_at) == ("Jazz night", event.starts_at)
