@@ -94,6 +94,7 @@ async def join(
         await session.flush()
     except IntegrityError as exc:
         raise AlreadyWaiting() from exc
+    event.revision += 1  # posts show how many wait ("Full · 4 waiting")
     return Joined(
         registration=None,
         position=await position(session, user_id=user.id, event_id=event_id),
@@ -103,7 +104,7 @@ async def join(
 
 async def leave(session: AsyncSession, *, user: Account, event_id: int) -> None:
     """Take ``user`` off the waitlist of ``event_id``."""
-    await lock_event(session, event_id=event_id)
+    event = await lock_event(session, event_id=event_id)
     removed = await session.execute(
         delete(WaitlistEntry)
         .where(WaitlistEntry.user_id == user.id, WaitlistEntry.event_id == event_id)
@@ -111,6 +112,7 @@ async def leave(session: AsyncSession, *, user: Account, event_id: int) -> None:
     )
     if removed.scalar_one_or_none() is None:
         raise NotWaiting()
+    event.revision += 1  # posts show how many wait
 
 
 async def position(session: AsyncSession, *, user_id: int, event_id: int) -> int | None:

@@ -13,11 +13,13 @@ from bot import ui
 from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator, ChatMessage
 from bot.post_refresh import refresh_now
+from bot.services import accounts, waitlist
 from bot.ui.callbacks import ManageAction, ManagerCard, PostTo
-from db.models import BotChat, Event, EventPost, WaitlistEntry
+from db.models import BotChat, Event, EventPost, Role
 from tests.conftest import BotFactory, RunningBot, Sessions
 from tests.flows.helpers import manager_with_event, seat_customer
 from tests.people import Person
+from tests.services.factories import FAST_HASH
 
 GROUP = -1001000000001
 CHANNEL = -1001000000002
@@ -123,18 +125,39 @@ async def test_a_group_post_keeps_its_count_with_few_edits(
     assert emulator.calls["editMessageText"] == calls
     assert (await refresh_now(bot.app)).unchanged == 0  # and it is up to date now
 
-    # full with a waiting list, then cancelled
+    # full, then people join the waitlist and leave it (through the service, which must
+    # say the post changed), then cancelled
+    await register_customers(sessions, clock, event, range(7, 11))
+    waiting = []
     async with sessions.begin() as session:
-        for i in (1, 2):
-            session.add(
-                WaitlistEntry(user_id=i, event_id=event, chat_id=8000 + i, created_at=clock.now())
+        for i in (11, 12):
+            user = await accounts.create_user(
+                session,
+                name=f"Guest {i}",
+                email=f"guest{i}@example.com",
+                password_hash=FAST_HASH,
+                role=Role.CUSTOMER,
+                now=clock.now(),
             )
-        await session.execute(
-            update(Event).where(Event.id == event).values(seats_left=0, revision=Event.revision + 1)
-        )
+            waiting.append(user)
+    for user in waiting:
+        async with sessions.begin() as session:
+            await waitlist.join(
+                session,
+                user=user,
+                event_id=event,
+                chat_id=8000 + user.id,
+                now=clock.now(),
+                reminder_offsets=[],
+            )
     clock.advance(QUIET)
     await refresh_now(bot.app)
     assert "Full · 2 waiting" in post.text
+    async with sessions.begin() as session:
+        await waitlist.leave(session, user=waiting[0], event_id=event)
+    clock.advance(QUIET)
+    await refresh_now(bot.app)
+    assert "Full · 1 waiting" in post.text
     assert post.urls == {"🎟 Details": f"https://t.me/EventBot_test_bot?start=ev_{event}"}
     async with sessions.begin() as session:
         await session.execute(
