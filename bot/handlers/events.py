@@ -27,6 +27,8 @@ from bot.handlers.visit import account
 from bot.outbox import wake_dispatcher
 from bot.services import accounts, booking, events, waitlist
 from bot.services.errors import (
+    AlreadyRegistered,
+    AlreadyWaiting,
     EventCancelled,
     EventFull,
     EventNotFound,
@@ -34,6 +36,7 @@ from bot.services.errors import (
     EventStarted,
     NotLoggedIn,
     NotRegistered,
+    NotWaiting,
 )
 from bot.services.views import ShownEvent, Viewer
 from bot.ui.callbacks import CardAction, EventCard, EventList, MyEvents
@@ -110,6 +113,18 @@ def _is_manager(user: Viewer | None) -> bool:
     return user is not None and user.role is Role.MANAGER
 
 
+_CARD_OUT_OF_DATE = (
+    EventCancelled,
+    EventPast,
+    EventStarted,
+    EventFull,
+    AlreadyRegistered,
+    NotRegistered,
+    AlreadyWaiting,
+    NotWaiting,
+)
+
+
 @friendly
 async def card_action(update: Update, context: BotContext) -> None:
     """Open a card, or register / cancel (after a confirmation) from it."""
@@ -118,9 +133,10 @@ async def card_action(update: Update, context: BotContext) -> None:
         return
     try:
         await _act_on_card(update, context, button)
-    except (EventCancelled, EventPast, EventStarted):
-        # the card was drawn before the event was cancelled or started: redraw it as it is
-        # now, so it stops offering what was just refused (the refusal is still said)
+    except _CARD_OUT_OF_DATE:
+        # the card was drawn before the event was cancelled, started or filled up, or before
+        # this person's seat or place changed (a seat from the waitlist, say): redraw it as it
+        # is now, so it stops offering what was just refused (the refusal is still said)
         await _render_card(update, context, button.event_id, button)
         raise
 
@@ -258,6 +274,10 @@ async def _confirm_unregister(update: Update, context: BotContext, button: Event
         )
     if view.user is None:
         raise NotLoggedIn()
+    if view.event.cancelled_at is not None:
+        raise EventCancelled()
+    if view.event.starts_at <= now(context):
+        raise EventPast()  # as giving the seat back would say
     if not view.registered:
         raise NotRegistered()
     waiting = 0

@@ -190,7 +190,8 @@ def event_card_keyboard(
     if chosen in _OFFER_BUTTONS:
         label, action = _OFFER_BUTTONS[chosen]
         rows.append([button(label(), card.with_action(action))])
-    rows += ticket_rows(card, registered=registered)  # 🎟 My ticket (bot.ui.checkin)
+    if event.cancelled_at is None:  # a cancelled event's ticket is void: nothing to show
+        rows += ticket_rows(card, registered=registered)  # 🎟 My ticket (bot.ui.checkin)
     if share_as is not None and event.cancelled_at is None:  # nothing to invite anyone to
         rows.append([share_button(share_as, event.id, event.title)])
     rows.append(back_row(card))

@@ -121,3 +121,29 @@ async def test_a_card_open_when_the_event_was_cancelled_is_redrawn_when_pressed(
     answer = await cid.answer_to(cid.press("✅ Register", card))
     assert answer["text"] == CANCELLED  # said, and the card no longer offers it
     assert "This event was cancelled." in card.text and card.labels == ["« All events"]
+
+
+async def test_a_seat_holders_card_of_a_cancelled_event_offers_no_ticket_and_no_seat_to_give_back(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    boss = await manager_with_event(emulator, clock, capacity=5)
+    ann = Person(emulator, 1001, "Ann")
+    await ann.sign_up("ann@example.com", "customer-secret")
+    listing = await ann.ask("/events", "Upcoming events")
+    ann.press(listing.labels[0])
+    ann.press("✅ Register", await ann.expect("Jazz night"))
+    card = await ann.expect("You're registered.")
+    assert {"❌ Cancel registration", "🎟 My ticket"} <= set(card.labels)
+    picker = await boss.ask("/manage", "Which event?")
+    boss.press(picker.labels[0])
+    boss.press("✖ Cancel event", await boss.expect("Registered 1/5"))
+    boss.press("Yes, cancel", await boss.expect("Cancel Jazz night?"))
+    await boss.expect("Jazz night is cancelled.")
+    # the card drawn before: giving the seat back isn't asked about, the card is redrawn
+    answer = await ann.answer_to(ann.press("❌ Cancel registration", card))
+    assert answer["text"] == CANCELLED
+    assert "This event was cancelled." in card.text and card.labels == ["« All events"]
+    assert not any("Cancel your registration" in m.text for m in emulator.bot_messages(ann.chat_id))
+    # and it leaves /myevents
+    listing = await ann.ask("/myevents", "")
+    assert "Jazz night" not in " ".join(listing.labels)

@@ -12,6 +12,7 @@ from bot.ui.callbacks import CardAction, EventCard
 from db.models import Cancellation, OutboxKind, OutboxMessage, Registration, WaitlistEntry
 from tests.conftest import RunningBot, Sessions
 from tests.flows.helpers import manager_with_event
+from tests.flows.test_edit_event import customer
 from tests.people import Person
 
 
@@ -112,3 +113,28 @@ async def test_join_on_a_free_seat_registers_and_strangers_are_asked_to_log_in(
         )
         assert answer["text"] == ui.common.login_first()
     await stranger.expect("To join the waitlist for Jazz night, log in")
+
+
+async def test_a_card_out_of_date_is_redrawn_when_its_button_is_refused(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ShiftableClock
+) -> None:
+    await manager_with_event(emulator, clock, capacity=1)
+    ann = await customer(emulator, 1001, "Ann")
+    bob = await customer(emulator, 1002, "Bob")
+    stale = bob.message_with_button("✅ Register")  # drawn while a seat was free
+    ann.press("✅ Register")
+    await ann.expect("You're registered for Jazz night")
+    answer = await bob.answer_to(bob.press("✅ Register", stale))
+    assert "full" in str(answer["text"])
+    # said, and the card now offers what a full event offers
+    assert "⏳ Join waitlist" in stale.labels and "✅ Register" not in stale.labels
+    bob.press("⏳ Join waitlist", stale)
+    await bob.expect("You're number 1 on the waitlist.")
+    waiting_card = bob.message_with_button("Leave waitlist")
+    ann.press("❌ Cancel registration")
+    ann.press("Yes, cancel it", await ann.expect("Cancel your registration"))
+    await bob.expect("A seat is yours now")
+    # Leave waitlist on the card drawn before the seat came: refused, and the card shows it
+    await bob.answer_to(bob.press("Leave waitlist", waiting_card))
+    assert "You're registered." in waiting_card.text
+    assert "❌ Cancel registration" in waiting_card.labels
