@@ -192,7 +192,8 @@ def event_card_keyboard(
         rows.append([button(label(), card.with_action(action))])
     if event.cancelled_at is None:  # a cancelled event's ticket is void: nothing to show
         rows += ticket_rows(card, registered=registered)  # 🎟 My ticket (bot.ui.checkin)
-    if share_as is not None and event.cancelled_at is None:  # nothing to invite anyone to
+    if share_as is not None and event.cancelled_at is None and not started:
+        # nothing to invite anyone to once it is cancelled or under way
         rows.append([share_button(share_as, event.id, event.title)])
     rows.append(back_row(card))
     return keyboard(rows)

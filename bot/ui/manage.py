@@ -102,7 +102,9 @@ def event_created(event: Event, tz: ZoneInfo) -> str:
         "🎉 Created <b>{title}</b> on {when} with {count} seat. It's now listed in /events.",
         "🎉 Created <b>{title}</b> on {when} with {count} seats. It's now listed in /events.",
         event.capacity,
-    ).format(title=escape(event.title), when=when(event.starts_at, tz), count=event.capacity)
+    ).format(
+        title=escape(event.title), when=when(event.starts_at, tz), count=number(event.capacity)
+    )
 
 
 @dataclass(frozen=True)

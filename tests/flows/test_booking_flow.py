@@ -304,6 +304,14 @@ async def test_newevent_rejects_bad_answers_and_asks_again(
     boss.press("✖ Cancel")
     await boss.expect("Discarded")
     await boss.ask("/events", "no upcoming events")
+    await boss.ask("/newevent", "What's the title?")
+    await boss.ask("Big night", "Describe the event")
+    await boss.ask("All welcome.", "When does it start?")
+    await boss.ask(local_text(clock.now() + timedelta(days=3)), "Where does it take place?")
+    await boss.ask("Main hall", "How many seats")
+    boss.press("✅ Create", await boss.ask("1000", "Please check the event"))
+    created = await boss.expect("Created Big night")
+    assert "with 1,000 seats" in created.text
 
 
 async def test_a_guesser_locks_only_their_own_telegram_account(
