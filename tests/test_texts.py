@@ -164,7 +164,7 @@ def test_seats_are_counted_with_plurals() -> None:
     card = ui.events.event_card(one, TZ, user=None, registered=False, started=False)
     assert "🎟 1 seat left (of 5)" in card
     card = ui.events.event_card(full, TZ, user=None, registered=False, started=False)
-    assert "🎟 Full (of 5)" in card
+    assert "🎟 Full: all 5 seats are taken" in card
 
 
 CUSTOMER = Viewer(id=1, name="Ann", role=Role.CUSTOMER)

@@ -131,7 +131,11 @@ def event_card(
             count=number(event.capacity - event.seats_left)
         )
     elif event.seats_left == 0:
-        seats_line = _("🎟 Full (of {capacity})").format(capacity=number(event.capacity))
+        seats_line = ngettext(
+            "🎟 Full: its one seat is taken",
+            "🎟 Full: all {capacity} seats are taken",
+            event.capacity,
+        ).format(capacity=number(event.capacity))
     else:
         seats_line = ngettext(
             "🎟 {count} seat left (of {capacity})",

@@ -60,7 +60,7 @@ async def test_manager_creates_event_and_customers_book_it_until_full(
 
     cid_list = await cid.ask("/events", "full")
     cid.press(cid_list.labels[0])
-    full = await cid.expect("Full (of 2)")
+    full = await cid.expect("Full: all 2 seats are taken")
     # a full event says so and offers no Register; a Register press from an older card is refused
     assert "😔 This event is full." in full.text
     assert full.labels == ["⏳ Join waitlist", "🔗 Share", "« All events"]

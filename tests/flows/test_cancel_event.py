@@ -34,7 +34,7 @@ async def test_cancelling_tells_everyone_once_and_the_event_leaves_the_listings(
     await ann.expect("You're registered for Jazz night")
     bob_list = await bob.ask("/events", "Upcoming events")
     bob.press(bob_list.labels[0])
-    bob.press("⏳ Join waitlist", await bob.expect("Full (of 1)"))
+    bob.press("⏳ Join waitlist", await bob.expect("Full: its one seat is taken"))
     old_card = await bob.expect("You're number 1 on the waitlist.")
     event = EventCard.parse(old_card.buttons[0][0][1])
     assert event is not None

@@ -35,7 +35,7 @@ async def test_a_full_event_queues_people_and_a_freed_seat_goes_to_the_first(
     ann.press("✅ Register")
     await ann.expect("You're registered for Jazz night")
 
-    await open_card(bob, "Full (of 1)")
+    await open_card(bob, "Full: its one seat is taken")
     full = bob.message_with_button("⏳ Join waitlist")
     assert "Join the waitlist to get the next free seat." in full.text
     join = full.buttons[0][0][1]
@@ -47,7 +47,7 @@ async def test_a_full_event_queues_people_and_a_freed_seat_goes_to_the_first(
     again = await bob.answer_to(bob.press_data(full, join))
     assert again["text"] == "You're already on the waitlist for this event."
 
-    await open_card(cid, "Full (of 1)")
+    await open_card(cid, "Full: its one seat is taken")
     cid.press("⏳ Join waitlist")
     await cid.expect("You're number 2 on the waitlist.")
     # Bob leaves: Cid moves up
