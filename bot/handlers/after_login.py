@@ -15,7 +15,8 @@ from bot.forms.model import Done, Form, FormEnv, Reply
 from bot.handlers.common import answer, pressed, say
 from bot.handlers.visit import account
 from bot.menu import set_chat_menu
-from bot.services import accounts
+from bot.outbox import wake_dispatcher
+from bot.services import accounts, login_notice
 from bot.ui.callbacks import Start, StartAction
 from db.models import Role, User
 
@@ -51,7 +52,15 @@ def return_to(update: Update) -> dict[str, Any]:
 
 async def log_this_chat_in(env: FormEnv, session: AsyncSession, user: User, greeting: str) -> Done:
     """Link this chat to ``user`` in the form's closing transaction; once it committed, say
-    ``greeting``, give the chat its role's menu and bring the person back to their event."""
+    ``greeting``, give the chat its role's menu and bring the person back to their event;
+    the account's other chats are told of this login (outbox notices, sent after commit)."""
+    told = await login_notice.tell_others_of_login(
+        session,
+        user_id=user.id,
+        telegram_user_id=env.user_id,
+        telegram_name=_telegram_name(env.update),
+        now=env.now,
+    )
     await accounts.start_session(
         session,
         telegram_user_id=env.user_id,
@@ -61,7 +70,7 @@ async def log_this_chat_in(env: FormEnv, session: AsyncSession, user: User, gree
         ttl=env.deps.settings.session_ttl,
         telegram_name=_telegram_name(env.update),
     )
-    return Done((Reply(greeting),), after=lambda: _welcome_in(env, user.role))
+    return Done((Reply(greeting),), after=lambda: _welcome_in(env, user.role, told=told))
 
 
 def _telegram_name(update: Update) -> str:
@@ -72,10 +81,13 @@ def _telegram_name(update: Update) -> str:
     return f"{user.full_name} (@{user.username})" if user.username else user.full_name
 
 
-async def _welcome_in(env: FormEnv, role: Role) -> None:
-    """Give the chat its role's command menu and bring the person back to their event."""
+async def _welcome_in(env: FormEnv, role: Role, *, told: int = 0) -> None:
+    """Give the chat its role's command menu and bring the person back to their event;
+    wake the outbox when other chats are owed a notice of this login."""
     from bot.handlers.events import show_card
 
+    if told:
+        wake_dispatcher(env.context.job_queue)
     await set_chat_menu(env.context.bot, chat_id=env.chat_id, role=role)
     event_id = env.answers.get("event_id")
     if isinstance(event_id, int):

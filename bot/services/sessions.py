@@ -2,7 +2,8 @@
 
 Each Telegram account that logs in holds its own session (``telegram_accounts``) for
 ``SESSION_TTL``. The owner sees them all with /sessions and can end every other one; changing
-the password ends the others too.
+the password ends the others too. A login tells the account's other chats
+(``bot.services.login_notice``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.event_changes import CANCELLED_NOTICE, MOVED_NOTICE
 from bot.services.forms import TIMED_OUT_NOTICE
+from bot.services.login_notice import NEW_LOGIN
 from bot.services.roles import ROLE_CHANGED_NOTICE
 from bot.services.sessions import LOGGED_OUT_ELSEWHERE
 from bot.services.waitlist import PROMOTED_NOTICE
@@ -109,4 +110,5 @@ EVENT_NOTICES: dict[str, Callable[[Mapping[str, object], ZoneInfo], str]] = {
     PROMOTED_NOTICE: promoted,
     MOVED_NOTICE: moved,
     CANCELLED_NOTICE: event_cancelled,
+    NEW_LOGIN: sessions.new_login,
 }

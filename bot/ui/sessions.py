@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,17 @@ def others_logged_out(count: int) -> str:
         "✅ Logged out {count} other Telegram accounts. Only this chat is logged in now.",
         count,
     ).format(count=number(count))
+
+
+def new_login(params: Mapping[str, object], tz: ZoneInfo) -> str:
+    """Told in the account's other chats when a Telegram account logs in to it."""
+    at = datetime.fromisoformat(str(params["at"]))
+    who = str(params.get("who") or "") or _("a Telegram account")
+    return _(
+        "🔐 New login to your account from {who}, {when}.\n"
+        "If that wasn't you, change your password with /password: it logs out every other "
+        "session. /sessions lists where you're logged in."
+    ).format(who=escape(who), when=when(at, tz))
 
 
 def logged_out_elsewhere() -> str:

@@ -65,6 +65,9 @@ async def test_sessions_lists_every_login_and_logs_out_the_others(
     await phone.sign_up("ann@example.com", "customer-secret")
     laptop = Person(emulator, 1002, "Ann on her laptop")
     await laptop.log_in("ann@example.com", "customer-secret")
+    # the phone, logged in already, is told of the new login (once), naming it
+    told = await phone.expect("New login to your account from Ann on her laptop")
+    assert "/password" in told.text and "/sessions" in told.text
     listing = await phone.ask("/sessions", "Where you're logged in")
     assert "This chat</b> (Ann)" in (listing.html or "") or "This chat (Ann)" in listing.text
     assert "Ann on her laptop" in listing.text
@@ -74,6 +77,12 @@ async def test_sessions_lists_every_login_and_logs_out_the_others(
     await laptop.expect("You were logged out here from another Telegram account")
     await laptop.ask("/me", "You're not logged in")
     await phone.ask("/me", "ann@example.com")
+    news = [m for m in emulator.bot_messages(phone.chat_id) if "New login" in m.text]
+    assert len(news) == 1
+    # a login again from a chat already logged in tells nobody; the laptop, logged out, isn't
+    await phone.ask("/logout", "logged out")
+    await phone.log_in("ann@example.com", "customer-secret")
+    assert not any("New login" in m.text for m in emulator.bot_messages(laptop.chat_id))
 
 
 async def test_changing_the_password_ends_the_other_sessions(
