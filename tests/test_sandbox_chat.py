@@ -240,3 +240,18 @@ async def test_link_buttons_open_the_bot_like_telegram_and_share_buttons_say_wha
     assert f"{person.name} opened {link}" in screen.getvalue()
     await chat.settle()
     assert "That event doesn't exist" in screen.getvalue()  # /start ev_999 reached the bot
+
+
+async def test_a_number_after_a_nudge_presses_the_buttons_it_repeats(
+    bot: RunningBot, emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """A new user's loop: /help mid-form, then "1" was sent as text, its nudge had no buttons,
+    so the next "1" was text again. The nudge now carries the question's buttons."""
+    chat, screen = make_chat(bot, emulator, tmp_path)
+    for line in ["/signup", "Alice", "alice@example.com", "alice-secret", "/help", "customer"]:
+        await chat.handle(line)
+    assert "Please choose with the buttons below" in screen.getvalue()
+    await chat.handle("1")
+    assert "Alice pressed “🙋 Customer”" in screen.getvalue()
+    assert typed(emulator, chat)[-1] == "customer"  # the number was a press, not a message
+    assert "you're logged in" in screen.getvalue()

@@ -22,6 +22,7 @@ from bot.services.errors import (
     InvalidInput,
     LoginLocked,
     Problem,
+    StartInGap,
 )
 from bot.services.events import MAX_DESCRIPTION_CHARS, MAX_LOCATION_CHARS, MAX_TITLE_CHARS
 from bot.services.views import EventInfo, Viewer
@@ -238,6 +239,7 @@ def test_every_domain_error_and_problem_has_words() -> None:
     own_screens = {
         DomainError,
         InvalidInput,
+        StartInGap,  # an InvalidInput: worded by its problem, above and below
         LoginLocked,
         EmailTaken,
         BadCredentials,
@@ -252,3 +254,11 @@ def test_every_domain_error_and_problem_has_words() -> None:
         assert ui.errors.error_text(error_class()) != ui.common.something_went_wrong()
     feb = InvalidInput(Problem.START_NO_SUCH_DAY, year=2026, month=2, days=28)
     assert ui.errors.error_text(feb) == "February 2026 has 28 days."
+    gap = StartInGap(
+        zone="America/New_York", year=2030, month=3, day=10, hour=2, minute=15,
+        from_hour=2, from_minute=0, to_hour=3, to_minute=0,
+    )  # fmt: skip
+    assert ui.errors.error_text(gap) == (
+        "10 Mar 2030 02:15 doesn't exist in America/New_York: the clocks jump from 02:00 to "
+        "03:00. Please choose another time."
+    )

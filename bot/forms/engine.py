@@ -65,7 +65,7 @@ async def start(
     current = (await visit(update, context)).form
     now = context.deps.clock.now()
     if current is not None and not current.expired(now):
-        await say(update, ui.common.in_conversation())
+        await _nudge(update, context, current, ui.forms.answer_below())
         return
     seed = dict(answers or {})
     env = FormEnv(update, context, seed, now)
@@ -124,12 +124,12 @@ async def on_message(update: Update, context: BotContext) -> None:
         await _close_quietly(context, state)
         await say(update, ui.common.cancelled())
     elif text is None:
-        await say(update, ui.forms.answer_with_text())
+        await _nudge(update, context, state, ui.forms.answer_with_text())
     elif command is not None and (not step.secret or _known_command(text)):
         # at a secret step only our own commands count as commands ("/x9!" may be a password)
-        await say(update, ui.common.in_conversation())
+        await _nudge(update, context, state, ui.forms.answer_below())
     elif step.parse is None:
-        await say(update, ui.forms.press_a_button())
+        await _nudge(update, context, state, ui.forms.press_a_button())
     else:
         env = FormEnv(update, context, state.answers, now)
         await _run(env, form, state, step, lambda: step.parse(text, env), step.key)
@@ -269,6 +269,19 @@ async def _steer(env: FormEnv, form: Form, state: OpenForm, outcome: StepOutcome
         return
     forget_visit(env.context)
     await _send(env.update, outcome.reply)
+
+
+async def _nudge(update: Update, context: BotContext, state: OpenForm, nudge: str) -> None:
+    """Say ``nudge`` (answer the question, or /cancel) followed by the question the form is
+    at, with its buttons: the newest message always carries the step's keyboard, however
+    many commands or stray messages scrolled the first asking away. Always a new message."""
+    form = FORMS.get(state.form)
+    step = form.step(state.step) if form is not None else None
+    if step is None:  # a form this version no longer has (on_message closes those first)
+        await say(update, nudge)
+        return
+    question = step.ask(FormEnv(update, context, state.answers, context.deps.clock.now()))
+    await say(update, ui.forms.nudged(nudge, question.text), question.keyboard)
 
 
 async def allowed(update: Update, context: BotContext, form: Form) -> bool:

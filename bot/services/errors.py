@@ -42,6 +42,9 @@ class Problem(StrEnum):
     START_NO_SUCH_HOUR = "start_no_such_hour"  # hour
     START_NO_SUCH_MINUTE = "start_no_such_minute"  # minute
     START_IN_THE_PAST = "start_in_the_past"
+    # year, month, day, hour, minute (as typed), from_hour, from_minute, to_hour, to_minute
+    # (the wall clock jumps from → to there): raised as StartInGap, which names the zone
+    START_IN_GAP = "start_in_gap"
     START_TOO_FAR = "start_too_far"  # years
     CAPACITY_BELOW_REGISTERED = "capacity_below_registered"  # registered (seats taken), high
     MESSAGE_EMPTY = "message_empty"
@@ -56,6 +59,14 @@ class InvalidInput(DomainError):
         super().__init__(code, params)
         self.code = code
         self.params = params
+
+
+class StartInGap(InvalidInput):
+    """A start the clocks skip in ``zone`` (they jump forward there, e.g. 02:00 → 03:00)."""
+
+    def __init__(self, *, zone: str, **params: int) -> None:
+        super().__init__(Problem.START_IN_GAP, **params)
+        self.zone = zone
 
 
 class EmailTaken(DomainError):

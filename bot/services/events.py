@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.services.errors import EventNotFound, InvalidInput, Problem
+from bot.services.errors import EventNotFound, InvalidInput, Problem, StartInGap
 from bot.services.text import hidden_character
 from bot.services.views import EVENT_COLUMNS, EventInfo, Viewer
 from db.inline_reads import Reader, reused
@@ -112,7 +112,9 @@ def parse_start(raw: str, *, tz: ZoneInfo, now: datetime) -> datetime:
     """Read ``YYYY-MM-DD HH:MM`` in ``tz``; it must lie in the future. Returns aware UTC.
 
     Only an answer of another shape is ``START_MALFORMED``; a well-shaped one naming a month,
-    day, hour or minute that doesn't exist says which (``2026-02-30``: February has 28 days).
+    day, hour or minute that doesn't exist says which (``2026-02-30``: February has 28 days),
+    and one the clocks skip in ``tz`` says so (``StartInGap``), rather than being moved. A time
+    that happens twice (the clocks go back) is its first occurrence (``fold=0``).
     """
     shape = _START.fullmatch(" ".join(raw.split()))
     if shape is None:
@@ -131,15 +133,61 @@ def parse_start(raw: str, *, tz: ZoneInfo, now: datetime) -> datetime:
         raise InvalidInput(Problem.START_NO_SUCH_MINUTE, minute=minute)
     if year > now.year + MAX_YEARS_AHEAD:
         raise InvalidInput(Problem.START_TOO_FAR, years=MAX_YEARS_AHEAD)
+    local = datetime(year, month, day, hour, minute, tzinfo=tz)
     try:
-        starts_at = datetime(year, month, day, hour, minute, tzinfo=tz).astimezone(now.tzinfo)
+        starts_at = local.astimezone(now.tzinfo)
+        jump = clock_jump(local)
     except OverflowError:  # 0001-01-01 00:00 east of UTC is before the year 1 in UTC
         raise InvalidInput(Problem.START_IN_THE_PAST) from None
     if starts_at <= now:
         raise InvalidInput(Problem.START_IN_THE_PAST)
     if starts_at > latest_start(now):
         raise InvalidInput(Problem.START_TOO_FAR, years=MAX_YEARS_AHEAD)
+    if jump is not None:
+        before, after = jump
+        raise StartInGap(
+            zone=str(tz),
+            year=year,
+            month=month,
+            day=day,
+            hour=hour,
+            minute=minute,
+            from_hour=before.hour,
+            from_minute=before.minute,
+            to_hour=after.hour,
+            to_minute=after.minute,
+        )
     return starts_at
+
+
+def clock_jump(local: datetime) -> tuple[datetime, datetime] | None:
+    """For a wall-clock time ``local`` (aware, in its zone) that the clocks skip there, the
+    wall-clock times (naive) they jump from and to (02:00, 03:00); None when it exists.
+
+    A skipped time doesn't survive the round trip to UTC and back (02:30 comes back 03:30).
+    """
+    back = local.astimezone(UTC).astimezone(local.tzinfo)
+    if back.replace(tzinfo=None) == local.replace(tzinfo=None):
+        return None
+    # the two readings of a skipped time (fold 0 and 1) lie on either side of the jump:
+    # halve the span between them down to the second at which the offset changes
+    low, high = sorted(int(local.replace(fold=fold).timestamp()) for fold in (0, 1))
+
+    def shift(second: int) -> timedelta | None:
+        return datetime.fromtimestamp(second, UTC).astimezone(local.tzinfo).utcoffset()
+
+    old = shift(low)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if shift(middle) == old:
+            low = middle
+        else:
+            high = middle
+    after = datetime.fromtimestamp(high, UTC).astimezone(local.tzinfo)
+    new = after.utcoffset()
+    assert old is not None and new is not None  # zoneinfo zones always have an offset
+    after = after.replace(tzinfo=None)
+    return after - (new - old), after
 
 
 def latest_start(now: datetime) -> datetime:

@@ -142,7 +142,8 @@ def stale_button(*, manager: bool = False) -> str:
 
 
 def in_conversation() -> str:
-    """A command in the middle of a conversation."""
+    """Another button pressed while a form waits for an answer (a short notice on the press;
+    typed nudges ask the question again, bot.ui.forms)."""
     return _("Please answer the question above, or send /cancel to stop.")
 
 

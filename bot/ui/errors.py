@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from bot.services import errors
 from bot.services.errors import InvalidInput, Problem
 from bot.ui import common
-from bot.ui.fmt import month, number
+from bot.ui.fmt import clock_time, month, number, wall_clock
 from bot.ui.i18n import _, ngettext
 
 Params = Mapping[str, int]
@@ -23,6 +24,20 @@ def seats_wanted(low: int, high: int) -> str:
     """The one way a refused number of seats is answered: what to send instead."""
     return _("Please send the number of seats as a whole number from {low} to {high}.").format(
         low=number(low), high=number(high)
+    )
+
+
+def skipped_time(params: Params, zone: str) -> str:
+    """A start the clocks skip in ``zone`` (they jump forward over it): which, and why."""
+    p = params
+    return _(
+        "{moment} doesn't exist in {zone}: the clocks jump from {before} to {after}. "
+        "Please choose another time."
+    ).format(
+        moment=wall_clock(datetime(p["year"], p["month"], p["day"], p["hour"], p["minute"])),
+        zone=zone,
+        before=clock_time(datetime(2000, 1, 1, p["from_hour"], p["from_minute"])),
+        after=clock_time(datetime(2000, 1, 1, p["to_hour"], p["to_minute"])),
     )
 
 
@@ -107,6 +122,8 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
     Problem.START_IN_THE_PAST: lambda p: _(
         "That moment has already passed; please pick a time in the future."
     ),
+    # raised as StartInGap, whose zone problem_text names; this is for one without it
+    Problem.START_IN_GAP: lambda p: skipped_time(p, _("this time zone")),
     Problem.START_TOO_FAR: lambda p: ngettext(
         "That is too far ahead: events can start at most {years} year from now.",
         "That is too far ahead: events can start at most {years} years from now.",
@@ -135,6 +152,8 @@ PROBLEMS: dict[Problem, Callable[[Params], str]] = {
 
 def problem_text(error: InvalidInput) -> str:
     """Why a typed answer was refused, in words."""
+    if isinstance(error, errors.StartInGap):  # the one problem that names a time zone
+        return skipped_time(error.params, error.zone)
     return PROBLEMS[error.code](error.params)
 
 

@@ -130,3 +130,17 @@ def time_of_day(moment: datetime, tz: ZoneInfo) -> str:
     # TRANSLATORS: a CLDR time pattern (HH hours, mm minutes)
     pattern = pgettext("date pattern", "HH:mm")
     return _apply(pattern, _local(moment, tz))
+
+
+def wall_clock(local: datetime) -> str:
+    """A date and time as a clock on the wall shows it, no zone: ``28 Mar 2027 02:30``."""
+    # TRANSLATORS: a CLDR date pattern (d day, MMM month, y year, HH:mm time)
+    pattern = pgettext("date pattern", "d MMM y HH:mm")
+    return _apply(pattern, local)
+
+
+def clock_time(local: datetime) -> str:
+    """A time of day as a clock on the wall shows it, no zone: ``02:00``."""
+    # TRANSLATORS: a CLDR time pattern (HH hours, mm minutes)
+    pattern = pgettext("date pattern", "HH:mm")
+    return _apply(pattern, local)

@@ -6,13 +6,23 @@ from bot.ui.i18n import _
 
 
 def answer_with_text() -> str:
-    """A sticker, photo or the like where a typed answer was expected."""
-    return _("Please answer the question above with a text message, or send /cancel to stop.")
+    """A sticker, photo or the like where a typed answer was expected (the question follows)."""
+    return _("Please answer the question below with a text message, or send /cancel to stop.")
 
 
 def press_a_button() -> str:
-    """Text where the question wants a button press."""
-    return _("Please choose with the buttons above, or send /cancel to stop.")
+    """Text where the question wants a button press (the question and its buttons follow)."""
+    return _("Please choose with the buttons below, or send /cancel to stop.")
+
+
+def answer_below() -> str:
+    """Another command while a form waits for an answer (the question follows)."""
+    return _("Please answer the question below, or send /cancel to stop.")
+
+
+def nudged(nudge: str, question: str) -> str:
+    """A nudge followed by the question it points to, asked again."""
+    return f"{nudge}\n\n{question}"
 
 
 def moved_on() -> str:

@@ -234,7 +234,7 @@ async def test_wrong_password_and_unknown_email_look_the_same(
     wrong = await ann.log_in("ann@example.com", "not-the-password")
     unknown = await ann.log_in("nobody@example.com", "customer-secret")
     assert wrong.text == unknown.text == ui.accounts.login_try_again()
-    await ann.ask("/me", "Please answer the question above")  # the password is asked again
+    await ann.ask("/me", "Please answer the question below")  # the password is asked again
     ann.say("customer-secret")  # ... for nobody@example.com, which has no account
     assert (await ann.expect("don't match")).text == ui.accounts.login_try_again()
     await ann.ask("/cancel", "Cancelled")
@@ -259,7 +259,7 @@ async def test_cancel_leaves_a_conversation_and_group_chats_get_a_pointer(
     ann = Person(emulator, 1001, "Ann")
     await ann.ask("/newevent", "Please log in first")
     await ann.ask("/signup", "What's your name?")
-    await ann.ask("/events", "Please answer the question above, or send /cancel")
+    await ann.ask("/events", "Please answer the question below, or send /cancel")
     await ann.ask("/cancel", "Cancelled. Nothing was saved.")
     await ann.ask("/cancel", "There's nothing to cancel.")
     emulator.add_group(-500, "Friends")

@@ -108,5 +108,5 @@ async def test_a_write_that_finds_the_database_locked_says_try_again(
         await asyncio.sleep(0.005)
     with locked(database_url):
         await ann.expect(ui.common.busy_try_again())
-    await ann.ask("/me", "Please answer the question above")  # still at the password step
+    await ann.ask("/me", "Please answer the question below")  # still at the password step
     await ann.ask("customer-secret", "Logged in as Ann")

@@ -96,7 +96,7 @@ async def test_one_form_per_chat_and_cancel_ends_it(
     # a second form while the login waits for a password: the press gets the same answer
     press = ann.press("📝 Sign up", welcome)
     assert (await ann.answer_to(press))["text"] == ui.common.in_conversation()
-    await ann.ask("/signup", "Please answer the question above, or send /cancel")
+    await ann.ask("/signup", "Please answer the question below, or send /cancel")
     await ann.ask("/cancel", "Cancelled. Nothing was saved.")
     events = ann.say("/events")
     await ann.expect("no upcoming events")

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import ui
 from bot.services import accounts, attendees, booking, events
-from bot.services.errors import EventNotFound, InvalidInput, Problem
+from bot.services.errors import EventNotFound, InvalidInput, Problem, StartInGap
 from bot.services.views import EventInfo, Viewer
 from db.models import Role
 from tests.conftest import Sessions
@@ -303,3 +304,73 @@ async def test_an_event_without_attendees_has_one_empty_page(sessions: Sessions)
             session, event_id=event.id, page=3, packing=attendees.Packing.per_page(10)
         )
     assert (page.attendees, page.page, page.pages, page.total, page.first) == ([], 0, 1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed", "jump"),
+    [
+        ("Europe/Berlin", "2030-03-31 02:30", (2, 0, 3, 0)),
+        ("Europe/Berlin", "2030-03-31 02:00", (2, 0, 3, 0)),  # the first minute skipped
+        ("America/New_York", "2030-03-10 02:59", (2, 0, 3, 0)),
+        ("Australia/Lord_Howe", "2030-10-06 02:15", (2, 0, 2, 30)),  # a half-hour jump
+    ],
+)
+def test_a_start_the_clocks_skip_is_refused_naming_the_jump(
+    zone: str, typed: str, jump: tuple[int, int, int, int]
+) -> None:
+    """Not moved silently to an hour later: the manager is told, with the zone and the jump."""
+    with pytest.raises(StartInGap) as caught:
+        events.parse_start(typed, tz=ZoneInfo(zone), now=NOW)
+    day, time = typed.split()
+    year, month, date = (int(part) for part in day.split("-"))
+    hour, minute = (int(part) for part in time.split(":"))
+    assert caught.value.code is Problem.START_IN_GAP and caught.value.zone == zone
+    assert caught.value.params == {
+        "year": year,
+        "month": month,
+        "day": date,
+        "hour": hour,
+        "minute": minute,
+        "from_hour": jump[0],
+        "from_minute": jump[1],
+        "to_hour": jump[2],
+        "to_minute": jump[3],
+    }
+
+
+def test_the_gap_is_worded_with_its_date_zone_and_jump() -> None:
+    with pytest.raises(StartInGap) as caught:
+        events.parse_start("2030-03-31 02:30", tz=BERLIN, now=NOW)
+    assert ui.errors.error_text(caught.value) == (
+        "31 Mar 2030 02:30 doesn't exist in Europe/Berlin: the clocks jump from 02:00 to "
+        "03:00. Please choose another time."
+    )
+
+
+def test_the_minutes_either_side_of_a_gap_exist() -> None:
+    assert events.parse_start("2030-03-31 01:59", tz=BERLIN, now=NOW) == datetime(
+        2030, 3, 31, 0, 59, tzinfo=UTC
+    )
+    assert events.parse_start("2030-03-31 03:00", tz=BERLIN, now=NOW) == datetime(
+        2030, 3, 31, 1, 0, tzinfo=UTC
+    )
+    # the same wall-clock time in a zone without daylight saving is an ordinary time
+    assert events.parse_start("2030-03-31 02:30", tz=ZoneInfo("UTC"), now=NOW) == datetime(
+        2030, 3, 31, 2, 30, tzinfo=UTC
+    )
+
+
+def test_a_time_that_happens_twice_is_its_first_occurrence() -> None:
+    """2030-10-27 02:30 in Berlin is 00:30 UTC (CEST, summer time) and again 01:30 UTC (CET)."""
+    starts_at = events.parse_start("2030-10-27 02:30", tz=BERLIN, now=NOW)
+    assert starts_at == datetime(2030, 10, 27, 0, 30, tzinfo=UTC)
+    assert starts_at.astimezone(BERLIN).tzname() == "CEST"
+    assert events.parse_start("2030-10-27 03:00", tz=BERLIN, now=NOW).astimezone(
+        BERLIN
+    ).tzname() == ("CET")
+
+
+def test_a_skipped_start_in_the_past_is_just_in_the_past() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        events.parse_start("2029-03-25 02:30", tz=BERLIN, now=NOW)
+    assert caught.value.code is Problem.START_IN_THE_PAST
