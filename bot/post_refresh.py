@@ -53,9 +53,11 @@ class Drawing:
 
 
 def draw(view: PostView, deps: Deps, bot_username: str) -> Drawing:
-    """The post of ``view`` in the bot's time zone."""
+    """The post of ``view`` in the bot's time zone, as it is now (under way once started)."""
+    started = view.starts_at <= deps.clock.now()
     return Drawing(
-        post_ui.post_text(view, deps.settings.tz), post_ui.post_keyboard(view, bot_username)
+        post_ui.post_text(view, deps.settings.tz, started=started),
+        post_ui.post_keyboard(view, bot_username, started=started),
     )
 
 
@@ -102,7 +104,9 @@ async def refresh_posts(bot: Bot, deps: Deps) -> RefreshStats:
         started = deps.clock.now()
         quiet = timedelta(seconds=deps.settings.post_refresh_seconds)
         async with deps.db.read() as session:
-            stale = await posts.stale_posts(session, quiet_since=started - quiet, limit=BATCH)
+            stale = await posts.stale_posts(
+                session, quiet_since=started - quiet, now=started, limit=BATCH
+            )
         shown: list[tuple[StalePost, bool]] = []  # (post, edited)
         gone: list[StalePost] = []
         for post in stale:
@@ -166,11 +170,14 @@ async def _save(deps: Deps, shown: list[tuple[StalePost, bool]], gone: list[Stal
     now = deps.clock.now()
     async with deps.db.write() as session:
         for post, edited in shown:
+            # a post of a started event counts as drawn now even when it needed no edit, so
+            # it stops being "drawn before the start" (posts.stale_posts)
+            drawn = edited or post.view.starts_at <= now
             await posts.mark_shown(
                 session,
                 post_id=post.id,
                 revision=post.view.revision,
-                edited_at=now if edited else None,
+                edited_at=now if drawn else None,
             )
         for post in gone:
             if post.chat_id is not None:

@@ -149,9 +149,12 @@ async def record_post(
 
 
 async def stale_posts(
-    session: AsyncSession, *, quiet_since: datetime, limit: int
+    session: AsyncSession, *, quiet_since: datetime, now: datetime, limit: int
 ) -> list[StalePost]:
-    """Posts behind their event's revision and not drawn since ``quiet_since``."""
+    """Posts behind their event's revision, or drawn before their event started and it has
+    (they must say so), and not drawn since ``quiet_since``."""
+    drawn_at = func.coalesce(EventPost.edited_at, EventPost.created_at)
+    started_since = (Event.starts_at <= now) & (drawn_at < Event.starts_at)
     rows = await session.execute(
         select(
             EventPost.id.label("post_id"),
@@ -163,7 +166,8 @@ async def stale_posts(
         .join(Event, Event.id == EventPost.event_id)
         .where(
             EventPost.gone_at.is_(None),
-            EventPost.shown_revision < Event.revision,
+            (EventPost.shown_revision < Event.revision)
+            | (started_since & Event.cancelled_at.is_(None)),
             (EventPost.edited_at.is_(None)) | (EventPost.edited_at <= quiet_since),
         )
         .order_by(EventPost.id)
@@ -178,14 +182,14 @@ async def stale_posts(
 async def mark_shown(
     session: AsyncSession, *, post_id: int, revision: int, edited_at: datetime | None
 ) -> None:
-    """The post now shows ``revision`` (``edited_at``: when it was edited, None if it
-    needed no edit)."""
+    """The post now shows ``revision`` (``edited_at``: when it was drawn, None if it needed
+    no edit); never moved back to an older revision."""
     values: dict[str, object] = {"shown_revision": revision}
     if edited_at is not None:
         values["edited_at"] = edited_at
     await session.execute(
         update(EventPost)
-        .where(EventPost.id == post_id, EventPost.shown_revision < revision)
+        .where(EventPost.id == post_id, EventPost.shown_revision <= revision)
         .values(**values)
     )
 

@@ -33,10 +33,14 @@ def share_button(bot_username: str, event_id: int, title: str) -> InlineKeyboard
     return InlineKeyboardButton(_("🔗 Share"), url=url)
 
 
-def status(view: PostView) -> str:
-    """``23/50 going``, ``Full · 4 waiting`` or ``Cancelled``."""
+def status(view: PostView, *, started: bool = False) -> str:
+    """``23/50 going``, ``Full · 4 waiting``, ``Started · 23 registered`` or ``Cancelled``."""
     if view.cancelled:
         return _("❌ Cancelled")
+    if started:
+        return _("Started · {count} registered").format(
+            count=number(view.capacity - view.seats_left)
+        )
     if view.seats_left == 0:
         if view.waiting:
             waiting = ngettext("Full · {count} waiting", "Full · {count} waiting", view.waiting)
@@ -47,21 +51,24 @@ def status(view: PostView) -> str:
     )
 
 
-def post_text(view: PostView, tz: ZoneInfo) -> str:
-    """A post's text: the event in short and its live count."""
+def post_text(view: PostView, tz: ZoneInfo, *, started: bool = False) -> str:
+    """A post's text: the event in short and its live count (``started``: under way)."""
     return _("<b>{title}</b>\n🗓 {when}\n📍 {location}\n🎟 {status}").format(
         title=escape(view.title),
         when=when(view.starts_at, tz),
         location=escape(view.location),
-        status=status(view),
+        status=status(view, started=started),
     )
 
 
-def post_keyboard(view: PostView, bot_username: str) -> InlineKeyboardMarkup | None:
-    """A URL button to the event's card in the private chat (none once it is cancelled)."""
+def post_keyboard(
+    view: PostView, bot_username: str, *, started: bool = False
+) -> InlineKeyboardMarkup | None:
+    """A URL button to the event's card in the private chat (none once it is cancelled;
+    *Details*, not *Register*, once it is full or under way)."""
     if view.cancelled:
         return None
-    label = _("🎟 Register") if view.seats_left else _("🎟 Details")
+    label = _("🎟 Register") if view.seats_left and not started else _("🎟 Details")
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, url=event_link(bot_username, view.id))]]
     )

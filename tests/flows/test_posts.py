@@ -315,3 +315,28 @@ async def test_a_429_on_a_redraw_is_waited_out_and_the_post_is_edited_once(
     assert stats.edited == 1 and "2/10 going" in post.text
     assert emulator.calls["editMessageText"] == calls + 2  # the refused call, then the edit
     assert edits_of(emulator, post) == 1
+
+
+async def test_a_post_says_when_its_event_is_under_way_with_one_edit(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    bot = await start_bot(post_refresh_seconds=QUIET.total_seconds())
+    boss = await manager_with_event(emulator, clock, capacity=10, starts_in=timedelta(hours=2))
+    event = await event_id(sessions)
+    emulator.add_bot_to_chat(GROUP, "Jazz fans", by=boss.user_id, kind="supergroup")
+    await joined(sessions, GROUP)
+    boss.say(f"/post {event}", chat_id=GROUP)
+    post = await boss.expect("0/10 going", chat_id=GROUP)
+    await recorded(sessions, 1)
+    await register_customers(sessions, clock, event, range(1, 4))
+    clock.advance(QUIET)
+    await refresh_now(bot.app)
+    assert "3/10 going" in post.text and edits_of(emulator, post) == 1
+
+    clock.advance(timedelta(hours=2))  # the concert starts: nothing about it changed
+    assert (await refresh_now(bot.app)).edited == 1
+    assert "🎟 Started · 3 registered" in post.text
+    assert post.urls == {"🎟 Details": f"https://t.me/EventBot_test_bot?start=ev_{event}"}
+    clock.advance(QUIET)
+    stats = await refresh_now(bot.app)  # drawn as it is now: not picked up again
+    assert (stats.edited, stats.unchanged) == (0, 0) and edits_of(emulator, post) == 2
