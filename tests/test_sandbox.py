@@ -167,3 +167,36 @@ def test_the_demo_manager_posts_an_event_in_the_demo_group(tmp_path: Path) -> No
     assert "👥 Jazz fans ·" in result.stdout  # the group's post, shown as its members see it
     assert "0/40 going" in result.stdout
     assert "Posted Jazz night in Jazz fans" in result.stdout
+
+
+def test_a_second_run_shows_the_chat_as_it_was_and_who_is_logged_in(tmp_path: Path) -> None:
+    """The Telegram side is kept beside the database: the last message is shown again, people
+    who never signed up are still there, and the banner says who is really logged in."""
+
+    def run(lines: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--demo"],
+            cwd=str(tmp_path),
+            env=sandbox_env(tmp_path),
+            input=lines + "\n:quit\n",
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    first = run("/logout\n:as carol\n:as alice")
+    assert "alice@example.com / password alice-pass (already logged in)" in first
+    assert "You're logged out" in first
+    kept = tmp_path / "sandbox.db.telegram.json"
+    assert kept.exists() and f"is kept in {kept}" in first
+    second = run(":who\n:as")
+    assert "alice@example.com / password alice-pass (logged out: /login)" in second
+    assert "maya@example.com / password maya-manager (already logged in)" in second
+    assert f"carried on from {kept}" in second
+    lines = second.splitlines()
+    shown = next(i for i, line in enumerate(lines) if "You're logged out" in line)
+    assert "· before the restart" in lines[shown - 1]
+    assert "Carol (Telegram id" in second  # made with :as, never signed up
+    assert "use :as NAME" in second
