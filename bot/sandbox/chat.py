@@ -32,7 +32,7 @@ HELP = """Sandbox commands:
   :scan [PATH]    scan a ticket's QR code (the picture saved at PATH, else the last one):
                   its link is opened as the current person, as a phone camera would
   :help           this list
-  :quit           leave (Ctrl-D too); the database stays as it is
+  :quit           leave (Ctrl-D too); the database and the chats stay as they are
   2               press button 2 of the bot's latest message (sent or edited), if it has buttons
   #2              press button 2 of the last keyboard shown, even with newer messages below it
 Any other line is sent to the bot as a message, and so is a number when the bot's latest

@@ -32,14 +32,21 @@ STATE_VERSION = 1
 SUFFIX = ".telegram.json"
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite database (None: another database, or one in memory)."""
+    url = make_url(database_url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
 def state_path(database_url: str, files_dir: Path) -> Path | None:
     """Where the Telegram side of a sandbox on ``database_url`` is kept (None: nowhere)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database in ("", ":memory:") or database.startswith("file:"):
-            return None
-        return Path(database).with_name(Path(database).name + SUFFIX)
+        database = sqlite_file(database_url)
+        return None if database is None else database.with_name(database.name + SUFFIX)
     return files_dir / f"telegram-{url.get_backend_name()}-{url.database or 'default'}.json"
 
 
@@ -54,6 +61,13 @@ def write_atomically(path: Path, data: dict[str, Any]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Move a kept state that must not be used out of the way (``<name>.<why>``), not lost."""
+    aside = path.with_name(f"{path.name}.{why}")
+    path.replace(aside)
+    return aside
 
 
 def read_state(path: Path) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from bot.emulator import BotAPIEmulator
 from bot.migrate import upgrade_to_head
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.demo import DEMO_ACCOUNTS, DEMO_GROUP, seed_demo
-from bot.sandbox.keep import read_state, restore_telegram, state_path
+from bot.sandbox.keep import read_state, restore_telegram, set_aside, sqlite_file, state_path
 from bot.sandbox.people import telegram_id_for
 from bot.sandbox.render import Output, PlainOutput, RichOutput
 from bot.services import accounts, app_state, inbox, posts
@@ -60,9 +60,16 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
     settings = sandbox_settings(settings)
     interactive = _interactive()
     output: Output = RichOutput() if interactive else PlainOutput()
-    await asyncio.to_thread(upgrade_to_head, settings.database_url)
     state_file = state_path(settings.database_url, files_dir)
+    database_file = sqlite_file(settings.database_url)
+    stale: Path | None = None
+    if database_file is not None and not database_file.exists() and state_file is not None:
+        # a new database: the chats kept for the old one would point at what no longer exists
+        stale = set_aside(state_file, "stale") if state_file.exists() else None
+    await asyncio.to_thread(upgrade_to_head, settings.database_url)
     emulator, state, trouble = _kept_telegram(state_file)  # the chats as the last run left them
+    if stale is not None:
+        trouble = f"a new database, so Telegram starts afresh (the old chats: {stale})"
     api_url = await emulator.start("127.0.0.1", 0)
     settings = settings.model_copy(update={"telegram_api_url": api_url})
     clock = ShiftableClock()
@@ -113,7 +120,7 @@ async def run_sandbox(settings: Settings, *, demo: bool, files_dir: Path) -> int
         await stop_polling(app)
         await emulator.close()
         chat.save_state()
-    output.info("bye: the database is kept, run the sandbox again to carry on")
+    output.info("bye: the database and the chats are kept, run the sandbox again to carry on")
     return 0
 
 
@@ -134,8 +141,7 @@ def _kept_telegram(
         if state is not None:
             restore_telegram(emulator, state)
     except ValueError as exc:
-        aside = path.with_name(path.name + ".damaged")
-        path.replace(aside)
+        aside = set_aside(path, "damaged")
         return _new_emulator(), None, f"{str(exc)[:200]}; moved to {aside}, Telegram starts afresh"
     return emulator, state, None
 
