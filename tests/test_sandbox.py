@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,98 @@ def test_the_demo_manager_posts_an_event_in_the_demo_group(tmp_path: Path) -> No
     assert "👥 Jazz fans ·" in result.stdout  # the group's post, shown as its members see it
     assert "0/40 going" in result.stdout
     assert "Posted Jazz night in Jazz fans" in result.stdout
+
+
+def test_a_second_run_shows_the_chat_as_it_was_and_who_is_logged_in(tmp_path: Path) -> None:
+    """The Telegram side is kept beside the database: the last message is shown again, people
+    who never signed up are still there, and the banner says who is really logged in."""
+
+    def run(lines: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--demo"],
+            cwd=str(tmp_path),
+            env=sandbox_env(tmp_path),
+            input=lines + "\n:quit\n",
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    first = run("/logout\n:as carol\n:as alice")
+    assert "alice@example.com / password alice-pass (already logged in)" in first
+    assert "You're logged out" in first
+    kept = tmp_path / "sandbox.db.telegram.json"
+    assert kept.exists() and f"is kept in {kept}" in first
+    second = run(":who\n:as")
+    assert "alice@example.com / password alice-pass (logged out: /login)" in second
+    assert "maya@example.com / password maya-manager (already logged in)" in second
+    assert f"carried on from {kept}" in second
+    lines = second.splitlines()
+    shown = next(i for i, line in enumerate(lines) if "You're logged out" in line)
+    assert "· before the restart" in lines[shown - 1]
+    assert "Carol (Telegram id" in second  # made with :as, never signed up
+    assert "use :as NAME" in second
+
+
+def test_after_a_kill_the_next_run_presses_the_keyboard_left_on_screen(tmp_path: Path) -> None:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot", "sandbox", "--demo"],
+        cwd=str(tmp_path),
+        env=sandbox_env(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(60, 200),
+    )
+    try:
+        child.expect("alice>")
+        child.sendline("/events")
+        child.expect("Upcoming events")
+        assert button(child, "Board game night") == "1"
+        child.sendline(":who")  # handled after /events was: its state is written by now
+        child.expect("→ Alice")
+        child.kill(signal.SIGKILL)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    second = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--demo"],
+        cwd=str(tmp_path),
+        env=sandbox_env(tmp_path),
+        input="1\n:quit\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "Alice pressed “Board game night" in second.stdout
+    assert "Café Meeple" in second.stdout  # the event's card
+
+
+def test_a_damaged_or_orphaned_telegram_file_is_set_aside_not_used(tmp_path: Path) -> None:
+    def run() -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--demo"],
+            cwd=str(tmp_path),
+            env=sandbox_env(tmp_path),
+            input=":quit\n",
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run()
+    kept = tmp_path / "sandbox.db.telegram.json"
+    kept.write_text('{"version": 1, "telegram": {"version": 1, "users": [')
+    second = run()
+    assert f"moved to {kept}.damaged, Telegram starts afresh" in second
+    assert "Welcome back" in second  # a fresh chat: /start again
+    assert json.loads(kept.read_text())["version"] == 1  # written anew
+    (tmp_path / "sandbox.db").unlink()
+    third = run()
+    assert f"a new database, so Telegram starts afresh (the old chats: {kept}.stale)" in third
+    assert "demo data created" in third

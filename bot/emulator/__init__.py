@@ -19,6 +19,8 @@ Modules, by concern (``BotAPIEmulator`` combines the mixins):
 - ``inline``: inline queries, ``answerInlineQuery``, chosen results, ``inline_message_id`` edits
 - ``driver``: the side that plays the users (send_text, press, edit_text, wait_until ...)
 - ``server``: the aiohttp app, parameter parsing, error answers; ``BotAPIEmulator`` itself
+- ``snapshot``: what Telegram would still know after a restart, as JSON, and back (the sandbox
+  keeps it between runs)
 """
 
 from bot.emulator.chats import ChatEvent, ChatMessage, ChatState, html_to_text

@@ -185,6 +185,11 @@ class ChatState:
         self._first_message_id = max(self._first_message_id, after + 1)
         self._message_ids.clear()
 
+    @property
+    def first_message_id(self) -> int:
+        """The id a chat's first message gets (``continue_message_ids`` moves it up)."""
+        return self._first_message_id
+
     def chat(self, chat_id: int) -> list[ChatMessage]:
         """Every message of a chat that is not deleted, oldest first."""
         return [m for m in self.messages.get(chat_id, []) if not m.deleted]
@@ -212,7 +217,10 @@ class ChatState:
     ) -> ChatMessage:
         counter = self._message_ids.get(chat["id"])
         if counter is None:
-            counter = self._message_ids[chat["id"]] = itertools.count(self._first_message_id)
+            # after the newest message the chat holds (kept from an earlier run, see snapshot)
+            held = [m.message_id for m in self.messages.get(chat["id"], [])]
+            start = max([self._first_message_id, *(i + 1 for i in held)])
+            counter = self._message_ids[chat["id"]] = itertools.count(start)
         message = ChatMessage(
             message_id=next(counter),
             chat=chat,

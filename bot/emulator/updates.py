@@ -56,7 +56,8 @@ class UpdateQueue(ChatState):
     def continue_update_ids(self, *, after: int) -> None:
         """Number new updates from ``after + 1``: Telegram's update ids only grow, and a bot
         that remembers the ones it got (the inbox) would take a repeat for a redelivery."""
-        self._update_ids = itertools.count(max(after, self._last_update_id) + 1)
+        self._last_update_id = max(after, self._last_update_id)
+        self._update_ids = itertools.count(self._last_update_id + 1)
 
     def next_update_id(self) -> int:
         """The id the next update will get (to pick it out in tests)."""

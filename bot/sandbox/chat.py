@@ -16,9 +16,10 @@ from bot.forms.wiring import sweep_now
 from bot.outbox import dispatch_now
 from bot.sandbox.buttons import URL_BUTTON, button_number, hash_press_hint, keyboard_of, open_link
 from bot.sandbox.files import save_attachment
+from bot.sandbox.keep import restore_people, state_of, write_atomically
 from bot.sandbox.people import People, SandboxPerson
 from bot.sandbox.render import Output
-from bot.sandbox.scan import start_payload
+from bot.sandbox.scan import holds_ticket_code, start_payload
 from bot.services import app_state, outbox
 from bot.services import forms as form_rows
 
@@ -31,7 +32,7 @@ HELP = """Sandbox commands:
   :scan [PATH]    scan a ticket's QR code (the picture saved at PATH, else the last one):
                   its link is opened as the current person, as a phone camera would
   :help           this list
-  :quit           leave (Ctrl-D too); the database stays as it is
+  :quit           leave (Ctrl-D too); the database and the chats stay as they are
   2               press button 2 of the bot's latest message (sent or edited), if it has buttons
   #2              press button 2 of the last keyboard shown, even with newer messages below it
 Any other line is sent to the bot as a message, and so is a number when the bot's latest
@@ -56,6 +57,7 @@ class SandboxChat:
         output: Output,
         files_dir: Path,
         start_as: str,
+        state_file: Path | None = None,
     ) -> None:
         self.emulator = emulator
         self.app = app
@@ -66,7 +68,10 @@ class SandboxChat:
         self.current: SandboxPerson = self.people.get_or_create(start_as)
         self.running = True
         self._secret = False
-        self.last_picture: Path | None = None  # the newest photo saved, for a bare :scan
+        self.last_picture: Path | None = None  # the newest ticket saved, for a bare :scan
+        # where the Telegram side is kept between runs (bot.sandbox.keep); None: not kept
+        self.state_file = state_file
+        self._save_pending = False
         emulator.event_listeners.append(self._on_event)
         emulator.answer_listeners.append(self._on_answer)
 
@@ -116,6 +121,8 @@ class SandboxChat:
             shown = "(hidden: a secret answer)" if self._secret else repr(text[:200])
             log.exception("sandbox input %s failed", shown)
             self.output.info(f"sandbox error: {type(exc).__name__}: {str(exc)[:200]}")
+        finally:
+            self.save_state()  # who is typing, what was read
 
     def _press(self, digits: str) -> None:
         person = self.current
@@ -151,7 +158,10 @@ class SandboxChat:
             self.output.info(HELP)
         elif name == "who":
             self._who()
-        elif name == "as" and arg:
+        elif name == "as":
+            if not arg:
+                self.output.info("use :as NAME to become NAME (created on first use); :who lists")
+                return
             self._switch(arg)
             await self.refresh_secret()
         elif name == "clock":
@@ -246,6 +256,7 @@ class SandboxChat:
         at = self.deps.clock.now()
         message = event.message
         owner = self.people.by_chat(message.chat_id)
+        self._schedule_save()
         if event.kind == "deleted":
             if not message.from_bot and message.chat_id == self.current.chat_id:
                 self.output.info("🔒 the bot deleted your message")
@@ -279,17 +290,64 @@ class SandboxChat:
         if message.document is not None and message.document_bytes is not None:
             note = f"📎 saved to {save_attachment(self.files_dir, message)}"
         elif message.photo_bytes is not None:
-            self.last_picture = save_attachment(self.files_dir, message)
-            note = f"🖼 saved to {self.last_picture} (:scan reads a QR code in it)"
+            picture = save_attachment(self.files_dir, message)
+            note = f"🖼 saved to {picture}"
+            if holds_ticket_code(picture):  # a ticket: :scan plays the door's phone
+                self.last_picture = picture
+                note += " (:scan reads the QR code in it)"
         header = f"EventBot · {self._format(at)}" + (" · edited" if edited else "")
         self.output.bubble(message, header=header, note=note)
         if person is None:
             return
-        person.last_shown = message
+        person.last_shown, person.last_shown_at = message, at
         if message.buttons:
             person.keyboard, person.keyboard_message = keyboard_of(message), message
         elif person.keyboard_message is message:
             person.keyboard, person.keyboard_message = [], None
+
+    # ---- kept between runs (bot.sandbox.keep) -------------------------------------------
+
+    def save_state(self) -> None:
+        """Write the Telegram side and everyone's unread messages to ``state_file``."""
+        self._save_pending = False
+        if self.state_file is None:
+            return
+        state = state_of(self.emulator, self.people, self.current, self.last_picture)
+        write_atomically(self.state_file, state)
+
+    def _schedule_save(self) -> None:
+        """Save once the bot's current burst of calls is through (a broadcast: one write)."""
+        if self.state_file is None or self._save_pending:
+            return
+        self._save_pending = True
+        asyncio.get_running_loop().call_soon(self.save_state)
+
+    def restore_people(self, state: dict[str, Any]) -> None:
+        """Bring back who was in the sandbox, their unread messages and keyboards, and who
+        was typing (the emulator already holds the kept chats)."""
+        current, self.last_picture = restore_people(self.people, state)
+        if current is not None and current in self.people.by_name:
+            self.current = self.people.by_name[current]
+
+    def show_where_we_left_off(self) -> bool:
+        """After a restart: the current person's last bot message again (a number presses
+        its buttons), and who has unread messages. False when there is nothing to show."""
+        for person in self.people.by_name.values():
+            if person.unread and person is not self.current:
+                count = len(person.unread)
+                self.output.info(
+                    f"💬 {count} unread for {person.name} (:as {person.name.lower()} to read)"
+                )
+        unread, self.current.unread = self.current.unread, []
+        for entry in unread:
+            self._show(entry.message, edited=entry.edited, at=entry.at)
+        last = self.current.last_shown
+        if unread or last is None or last.deleted:
+            return bool(unread)
+        at = self.current.last_shown_at or self.deps.clock.now()
+        header = f"EventBot · {self._format(at)} · before the restart"
+        self.output.bubble(last, header=header, note=None)
+        return True
 
     async def settle(self) -> None:
         """Wait until every update sent so far is handled and the bot has gone quiet."""

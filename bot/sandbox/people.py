@@ -36,6 +36,7 @@ class SandboxPerson:
     keyboard_message: ChatMessage | None = None
     # the bot message shown last (an edit shows a message again, at the bottom)
     last_shown: ChatMessage | None = None
+    last_shown_at: datetime | None = None  # the bot's time when it was shown
     unread: list[Unread] = field(default_factory=list)
 
     @property

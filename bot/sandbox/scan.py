@@ -36,3 +36,12 @@ def start_payload(where: str | Path) -> str:
     if parts.hostname != "t.me" or not payload:
         raise ValueError(f"the QR code in {path} is not a link to the bot: {links[0][:100]}")
     return payload
+
+
+def holds_ticket_code(where: str | Path) -> bool:
+    """Whether the picture at ``where`` holds a QR link to the bot (a ticket, not a chart)."""
+    try:
+        start_payload(where)
+    except ValueError:
+        return False
+    return True
