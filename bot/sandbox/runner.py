@@ -171,9 +171,11 @@ async def _seed(deps: Deps, settings: Settings, clock: ShiftableClock, output: O
             user = await accounts.current_user(
                 session, telegram_user_id=telegram_id_for(account.sandbox_name), now=clock.now()
             )
+            stored = await accounts.find_by_email(session, email=account.email)
         logged_in = user is not None and user.email == account.email
+        role = stored.role if stored is not None else account.role  # as /promote left it
         output.info(
-            f"  :as {account.sandbox_name:<6} → {account.role.value:<8} {account.email} / "
+            f"  :as {account.sandbox_name:<6} → {role.value:<8} {account.email} / "
             f"password {account.password} "
             + ("(already logged in)" if logged_in else "(logged out: /login)")
         )
