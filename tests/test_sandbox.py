@@ -129,25 +129,27 @@ def test_sandbox_talks_to_nothing_but_its_loopback_emulator(tmp_path: Path) -> N
         assert target.startswith(("('127.0.0.1'", "dns:127.0.0.1")), target
 
 
+def run_demo(tmp_path: Path, lines: str) -> str:
+    """One run of the demo sandbox in ``tmp_path`` typing ``lines``, then :quit; its output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--demo"],
+        cwd=str(tmp_path),
+        env=sandbox_env(tmp_path),
+        input=lines + "\n:quit\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_a_second_run_carries_on_where_the_first_left_off(tmp_path: Path) -> None:
     """Telegram's update ids only grow and it remembers every chat: a second run of the
     sandbox on the same database answers at once and reaches people of the first run."""
 
-    def run(lines: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "sandbox", "--demo"],
-            cwd=str(tmp_path),
-            env=sandbox_env(tmp_path),
-            input=lines + "\n:quit\n",
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    run("/me\n:as bob\n/me\n:as maya\n/manage\n2\n5\n1")
-    second = run("/me\n:as maya\n/manage\n3\n5\n1")
+    run_demo(tmp_path, "/me\n:as bob\n/me\n:as maya\n/manage\n2\n5\n1")
+    second = run_demo(tmp_path, "/me\n:as maya\n/manage\n3\n5\n1")
     assert "alice@example.com" in second  # the first line of the second run is answered
     # the group's message ids go on too: a post of the second run is a post, not a clash
     assert "Posted Python meetup in Jazz fans" in second
@@ -174,25 +176,12 @@ def test_a_second_run_shows_the_chat_as_it_was_and_who_is_logged_in(tmp_path: Pa
     """The Telegram side is kept beside the database: the last message is shown again, people
     who never signed up are still there, and the banner says who is really logged in."""
 
-    def run(lines: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "sandbox", "--demo"],
-            cwd=str(tmp_path),
-            env=sandbox_env(tmp_path),
-            input=lines + "\n:quit\n",
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    first = run("/logout\n:as carol\n:as alice")
+    first = run_demo(tmp_path, "/logout\n:as carol\n:as alice")
     assert "alice@example.com / password alice-pass (already logged in)" in first
     assert "You're logged out" in first
     kept = tmp_path / "sandbox.db.telegram.json"
     assert kept.exists() and f"is kept in {kept}" in first
-    second = run(":who\n:as")
+    second = run_demo(tmp_path, ":who\n:as")
     assert "alice@example.com / password alice-pass (logged out: /login)" in second
     assert "maya@example.com / password maya-manager (already logged in)" in second
     assert f"carried on from {kept}" in second
