@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -52,9 +52,11 @@ class Drawing:
         return f"{self.text}\n{self.markup.to_json() if self.markup is not None else ''}"
 
 
-def draw(view: PostView, deps: Deps, bot_username: str) -> Drawing:
-    """The post of ``view`` in the bot's time zone, as it is now (under way once started)."""
-    started = view.starts_at <= deps.clock.now()
+def draw(view: PostView, deps: Deps, bot_username: str, *, at: datetime) -> Drawing:
+    """The post of ``view`` in the bot's time zone, as it is ``at`` (under way once started;
+    the caller records ``at`` as when the post was drawn, so one reading of the clock
+    decides both)."""
+    started = view.starts_at <= at
     return Drawing(
         post_ui.post_text(view, deps.settings.tz, started=started),
         post_ui.post_keyboard(view, bot_username, started=started),
@@ -110,7 +112,7 @@ async def refresh_posts(bot: Bot, deps: Deps) -> RefreshStats:
         shown: list[tuple[StalePost, bool]] = []  # (post, edited)
         gone: list[StalePost] = []
         for post in stale:
-            drawing = draw(post.view, deps, bot.username)
+            drawing = draw(post.view, deps, bot.username, at=started)
             if memory.shows(post.id, drawing.content):
                 shown.append((post, False))
                 stats.unchanged += 1
@@ -133,8 +135,8 @@ async def refresh_posts(bot: Bot, deps: Deps) -> RefreshStats:
                     shown.append((post, False))
                     memory.remember(post.id, drawing.content)
                     stats.unchanged += 1
-                elif any(reason in message for reason in GONE):
-                    gone.append(post)
+                elif any(reason in message for reason in GONE) or cant_post(exc):
+                    gone.append(post)  # deleted, or the bot may no longer edit there
                 else:
                     log.warning("post %s could not be re-drawn: %s", post.id, exc)
                     stats.failed += 1
@@ -148,7 +150,7 @@ async def refresh_posts(bot: Bot, deps: Deps) -> RefreshStats:
             stats.edited += 1
         stats.gone = len(gone)
         if shown or gone:
-            await _save(deps, shown, gone)
+            await _save(deps, shown, gone, drawn_at=started)
     return stats
 
 
@@ -166,18 +168,20 @@ async def _edit(bot: Bot, post: StalePost, drawing: Drawing) -> None:
         )
 
 
-async def _save(deps: Deps, shown: list[tuple[StalePost, bool]], gone: list[StalePost]) -> None:
+async def _save(
+    deps: Deps, shown: list[tuple[StalePost, bool]], gone: list[StalePost], *, drawn_at: datetime
+) -> None:
     now = deps.clock.now()
     async with deps.db.write() as session:
         for post, edited in shown:
             # a post of a started event counts as drawn now even when it needed no edit, so
             # it stops being "drawn before the start" (posts.stale_posts)
-            drawn = edited or post.view.starts_at <= now
+            drawn = edited or post.view.starts_at <= drawn_at
             await posts.mark_shown(
                 session,
                 post_id=post.id,
                 revision=post.view.revision,
-                edited_at=now if drawn else None,
+                edited_at=drawn_at if drawn else None,
             )
         for post in gone:
             if post.chat_id is not None:

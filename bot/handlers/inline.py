@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.ext import ChosenInlineResultHandler, InlineQueryHandler
@@ -53,8 +54,9 @@ async def inline_query(update: Update, context: BotContext) -> None:
     app_deps = deps(context)
     username = context.bot.username
     results = []
+    drawn_at = now(context)
     for view in found:
-        drawing = draw(view, app_deps, username)  # the same text and button a post has
+        drawing = draw(view, app_deps, username, at=drawn_at)  # the same text a post has
         results.append(
             InlineQueryResultArticle(
                 id=result_id(view.id, view.revision),
@@ -81,20 +83,27 @@ async def chosen_result(update: Update, context: BotContext) -> None:
         return  # no keyboard (Telegram gives no id then) or not one of ours
     event_id, revision = parsed
     app_deps = deps(context)
+    clock_now = now(context)
     async with app_deps.db.write() as session:
         try:
             view = await posts.post_view(session, event_id=event_id)
         except EventNotFound:
             return
+        # results are drawn for upcoming events only, maybe CACHE_SECONDS ago: a result sent
+        # after the start was drawn before it, and must be redrawn as under way
+        started = view.starts_at <= clock_now
+        drawn_at = view.starts_at - timedelta(microseconds=1) if started else clock_now
         post_id = await posts.record_post(
             session,
             event_id=event_id,
             revision=revision,
-            now=now(context),
+            now=clock_now,
+            drawn_at=drawn_at,
             inline_message_id=chosen.inline_message_id,
         )
-    if view.revision == revision:  # the text sent is the one drawn now
-        app_deps.posts.remember(post_id, draw(view, app_deps, context.bot.username).content)
+    if view.revision == revision and not started:  # the text sent is the one drawn now
+        drawing = draw(view, app_deps, context.bot.username, at=clock_now)
+        app_deps.posts.remember(post_id, drawing.content)
 
 
 def register(app: EventBotApp) -> None:

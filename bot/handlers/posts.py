@@ -60,7 +60,8 @@ async def publish(context: BotContext, *, event_id: int, chat_id: int) -> Outcom
     app_deps = deps(context)
     async with app_deps.db.query() as conn:
         view = await posts.postable_view(conn, event_id=event_id, now=now(context))
-    drawing = draw(view, app_deps, context.bot.username)
+    drawn_at = now(context)
+    drawing = draw(view, app_deps, context.bot.username, at=drawn_at)
     try:
         message = await context.bot.send_message(chat_id, drawing.text, reply_markup=drawing.markup)
     except (Forbidden, BadRequest, ChatMigrated) as exc:
@@ -76,6 +77,7 @@ async def publish(context: BotContext, *, event_id: int, chat_id: int) -> Outcom
             event_id=view.id,
             revision=view.revision,
             now=now(context),
+            drawn_at=drawn_at,
             chat_id=chat_id,
             message_id=message.message_id,
         )

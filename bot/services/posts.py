@@ -8,7 +8,7 @@ the ``inline_message_id`` of an inline result someone sent. It is re-drawn while
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import EventNotFound, EventNotPostable
 from db.inline_reads import Reader, reused
 from db.models import Broadcast, Event, EventPost, WaitlistEntry
+
+# a post drawn before its event started is redrawn as "Started" if the start is this recent
+STARTED_REDRAW_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +125,14 @@ async def record_post(
     event_id: int,
     revision: int,
     now: datetime,
+    drawn_at: datetime | None = None,
     chat_id: int | None = None,
     message_id: int | None = None,
     inline_message_id: str | None = None,
 ) -> int:
-    """Remember a post drawn at ``revision`` (a chat message or an inline message); an
-    inline message seen before is not recorded twice. Returns the post's id."""
+    """Remember a post drawn at ``revision`` at ``drawn_at`` (default ``now``: a chat
+    message or an inline message); an inline message seen before is not recorded twice.
+    Returns the post's id."""
     if inline_message_id is not None:
         known = await session.scalar(
             select(EventPost.id).where(EventPost.inline_message_id == inline_message_id)
@@ -140,7 +145,7 @@ async def record_post(
         message_id=message_id,
         inline_message_id=inline_message_id,
         shown_revision=revision,
-        edited_at=now,
+        edited_at=drawn_at or now,
         created_at=now,
     )
     session.add(post)
@@ -154,7 +159,11 @@ async def stale_posts(
     """Posts behind their event's revision, or drawn before their event started and it has
     (they must say so), and not drawn since ``quiet_since``."""
     drawn_at = func.coalesce(EventPost.edited_at, EventPost.created_at)
-    started_since = (Event.starts_at <= now) & (drawn_at < Event.starts_at)
+    started_since = (
+        (Event.starts_at <= now)
+        & (Event.starts_at > now - STARTED_REDRAW_WINDOW)  # not last year's posts
+        & (drawn_at < Event.starts_at)
+    )
     rows = await session.execute(
         select(
             EventPost.id.label("post_id"),

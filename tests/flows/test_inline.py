@@ -135,3 +135,29 @@ async def test_a_sent_inline_result_keeps_its_count(
             return len((await session.scalars(select(EventPost.id))).all()) == 2
 
     await eventually(two)
+
+
+async def test_an_inline_card_sent_after_the_start_is_redrawn_as_under_way(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    bot = await start_bot(post_refresh_seconds=QUIET.total_seconds())
+    ids = await seed(sessions, clock)
+    Person(emulator, USER, "Ann")
+    query = emulator.inline_query(USER, "jazz night")
+    answer = await emulator.inline_answer(query)  # drawn before the start (Telegram caches it)
+    async with sessions.begin() as session:
+        starts = await session.scalar(select(Event.starts_at).where(Event.id == ids["Jazz night"]))
+    assert starts is not None
+    clock.advance(starts - clock.now())  # ... and sent once the concert has begun
+    message = emulator.choose_inline_result(USER, query, answer["results"][0]["id"])
+
+    async def recorded() -> bool:
+        async with sessions.begin() as session:
+            return await session.scalar(select(EventPost.inline_message_id)) is not None
+
+    await eventually(recorded)
+    clock.advance(QUIET)
+    assert (await refresh_now(bot.app)).edited == 1
+    assert "Started · 0 registered" in message.text, message.text
+    clock.advance(QUIET)
+    assert (await refresh_now(bot.app)).edited == 0  # and left alone after that

@@ -14,6 +14,7 @@ from bot.clock import ShiftableClock
 from bot.emulator import BotAPIEmulator, ChatMessage
 from bot.post_refresh import refresh_now
 from bot.services import accounts, waitlist
+from bot.services.posts import STARTED_REDRAW_WINDOW
 from bot.ui.callbacks import ManageAction, ManagerCard, PostTo
 from db.models import BotChat, Event, EventPost, Role
 from tests.conftest import BotFactory, RunningBot, Sessions
@@ -340,3 +341,21 @@ async def test_a_post_says_when_its_event_is_under_way_with_one_edit(
     clock.advance(QUIET)
     stats = await refresh_now(bot.app)  # drawn as it is now: not picked up again
     assert (stats.edited, stats.unchanged) == (0, 0) and edits_of(emulator, post) == 2
+
+
+async def test_posts_of_events_long_over_are_left_alone(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    bot = await start_bot(post_refresh_seconds=QUIET.total_seconds())
+    boss = await manager_with_event(emulator, clock, capacity=10, starts_in=timedelta(hours=2))
+    event = await event_id(sessions)
+    emulator.add_bot_to_chat(GROUP, "Jazz fans", by=boss.user_id, kind="supergroup")
+    await joined(sessions, GROUP)
+    boss.say(f"/post {event}", chat_id=GROUP)
+    post = await boss.expect("0/10 going", chat_id=GROUP)
+    await recorded(sessions, 1)
+    # the bot was down from before the start until a day after it: last year's posts (and
+    # this one) are not all edited at once when it comes back
+    clock.advance(timedelta(hours=2) + STARTED_REDRAW_WINDOW + timedelta(minutes=1))
+    assert (await refresh_now(bot.app)).edited == 0
+    assert "0/10 going" in post.text and edits_of(emulator, post) == 0
