@@ -128,8 +128,12 @@ def ticket_not_today(title: str, starts_at: datetime, tz: ZoneInfo, *, early: bo
     ).format(title=escape(title), when=when(starts_at, tz))
 
 
-def scan_keyboard(result: CheckIn) -> InlineKeyboardMarkup:
-    """*↩ Undo check-in* under a scan's answer (a check-in now, or one made earlier)."""
+def scan_keyboard(result: CheckIn) -> InlineKeyboardMarkup | None:
+    """*↩ Undo check-in* under the answer to the scan that checked someone in; none under
+    "already checked in" (a second scan, of a shared screenshot say, must not be able to
+    take back the check-in of the person who came first)."""
+    if not result.first:
+        return None
     undo = UndoCheckIn(result.event_id, result.registration_id)
     return keyboard([[button(_("↩ Undo check-in"), undo)]])
 
