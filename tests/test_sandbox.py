@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pexpect
 
@@ -227,28 +228,24 @@ def test_after_a_kill_the_next_run_presses_the_keyboard_left_on_screen(tmp_path:
     assert "Café Meeple" in second.stdout  # the event's card
 
 
-def test_a_damaged_or_orphaned_telegram_file_is_set_aside_not_used(tmp_path: Path) -> None:
-    def run() -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "sandbox", "--demo"],
-            cwd=str(tmp_path),
-            env=sandbox_env(tmp_path),
-            input=":quit\n",
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+def wrong_shape(state: dict[str, Any]) -> str:
+    state["telegram"]["bot_status"] = list(state["telegram"]["bot_status"])
+    return json.dumps(state)
 
-    run()
+
+def test_a_damaged_or_orphaned_telegram_file_is_set_aside_not_used(tmp_path: Path) -> None:
+    run_demo(tmp_path, "")
     kept = tmp_path / "sandbox.db.telegram.json"
-    kept.write_text('{"version": 1, "telegram": {"version": 1, "users": [')
-    second = run()
-    assert f"moved to {kept}.damaged, Telegram starts afresh" in second
-    assert "Welcome back" in second  # a fresh chat: /start again
-    assert json.loads(kept.read_text())["version"] == 1  # written anew
+    for damaged in (
+        '{"version": 1, "telegram": {"version": 1, "users": [',  # cut short
+        wrong_shape(json.loads(kept.read_text())),  # valid JSON, a list where a map goes
+    ):
+        kept.write_text(damaged)
+        second = run_demo(tmp_path, "")
+        assert f"moved to {kept}.damaged, Telegram starts afresh" in second
+        assert "Welcome back" in second  # a fresh chat: /start again
+        assert json.loads(kept.read_text())["version"] == 1  # written anew
     (tmp_path / "sandbox.db").unlink()
-    third = run()
+    third = run_demo(tmp_path, "")
     assert f"a new database, so Telegram starts afresh (the old chats: {kept}.stale)" in third
     assert "demo data created" in third

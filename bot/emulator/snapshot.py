@@ -102,6 +102,6 @@ def restore(emulator: BotAPIEmulator, data: dict[str, Any]) -> None:
         emulator.continue_message_ids(after=int(data["first_message_id"]) - 1)
         last_update = int(data["last_update_id"])
         emulator.updates.extend(dict(update) for update in data["updates"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # any damaged shape
         raise ValueError(f"a damaged emulator snapshot: {type(exc).__name__}: {exc}") from None
     emulator.continue_update_ids(after=last_update)

@@ -85,7 +85,8 @@ class GoTo(StepOutcome):
 
 class Onward(StepOutcome):
     """Take ``value`` as the answer and go on to the next step, saying ``reply`` in place of
-    its question (a step that must be reached, but whose usual question would mislead)."""
+    its question (a step that must be reached, but whose usual question would mislead).
+    Never from a form's last step: there is no next question to replace."""
 
     def __init__(self, value: Any, reply: Reply) -> None:
         super().__init__(reply)

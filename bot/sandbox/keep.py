@@ -51,12 +51,15 @@ def state_path(database_url: str, files_dir: Path) -> Path | None:
 
 
 def write_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Replace ``path`` with ``data`` as JSON in one step (temp file + ``os.replace``)."""
+    """Replace ``path`` with ``data`` as JSON in one step (temp file, fsync, ``os.replace``):
+    a kill or a power cut leaves the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
+            stream.flush()
+            os.fsync(stream.fileno())
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -158,7 +161,7 @@ def restore_people(people: People, state: dict[str, Any]) -> tuple[str | None, P
                 if message is not None:
                     at_then = datetime.fromisoformat(entry["at"])
                     person.unread.append(Unread(message, at_then, bool(entry["edited"])))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # any damaged shape
         raise ValueError(f"damaged sandbox people: {type(exc).__name__}: {exc}") from None
     picture = sandbox.get("last_picture")
     current = sandbox.get("current")
