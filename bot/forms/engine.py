@@ -214,7 +214,7 @@ async def _run(env: FormEnv, form: Form, state: OpenForm, step: Step, read: Any,
     env.answers = answers
     following = form.next_step(answers, after=step.key)
     # Onward says something in place of the next question: a form's last step has none
-    assert said is None or following is not None, f"Onward from the last step of {form.name}"
+    assert said is None or following is not None  # (a programming error, never input)
     try:
         if following is None:
             await _finish(env, form, state, answers)
