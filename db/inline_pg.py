@@ -5,14 +5,14 @@ Statements marked ``db.inline_reads.reused`` are compiled once for the asyncpg d
 SQLAlchemy's own bind and result processors (``db.inline_reads._Prepared``).
 
 They run on a small pool of this module's own asyncpg connections rather than on raw
-connections checked out of SQLAlchemy's pool: a checkout there costs a pre-ping round trip
-and the pool's bookkeeping on every read, which is the machinery this path exists to skip.
+connections checked out of SQLAlchemy's pool: a checkout there pings first (BEGIN, a query,
+ROLLBACK: three round trips), the first statement opens a transaction and the return rolls it
+back, on top of the pool's bookkeeping; that is the machinery this path exists to skip.
 Each statement takes an idle connection, runs outside any transaction (so it is a consistent
-read of its own and leaves nothing open; the connections are read-only) and gives the
-connection back; a connection that a
-cancellation or a broken link interrupted is terminated, never reused. A connection that died
-while idle (server restart, idle timeout) is replaced and the read retried once: a read
-changes nothing, so running it again is safe.
+read of its own and leaves nothing open; the connections are read-only, like SQLite's
+``query_only``) and gives the connection back. A connection whose read was cancelled or cut
+is terminated, never reused. One that died while idle (server restart, idle timeout) is
+replaced and the read retried once: a read changes nothing, so running it again is safe.
 """
 
 from __future__ import annotations

@@ -105,10 +105,13 @@ class _Prepared:
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
             for name, bind in compiled.binds.items()
         }
-        self.results: list[Processor] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
-        ]
+        try:
+            self.results: list[Processor] = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in statement.selected_columns
+            ]
+        except Exception as exc:  # e.g. asyncpg's Numeric: it depends on the driver's column type
+            raise ValueError("a result conversion needs the driver's column type") from exc
         self.convert = any(p is not None for p in self.results)
         self.row: type[_Row] | None = None  # named after the SQL's column names, when first run
 
