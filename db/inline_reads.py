@@ -1,4 +1,5 @@
-"""The busiest reads on SQLite without SQLAlchemy's per-statement machinery.
+"""The busiest reads without SQLAlchemy's per-statement machinery (SQLite here, PostgreSQL in
+``db.inline_pg``).
 
 Running a compiled, cached Core statement through SQLAlchemy still costs ~200 µs of CPU here
 (connection checkout, cache key, execution context, result metadata); SQLite answers the
@@ -10,14 +11,15 @@ compiled once for SQLite and then run on one plain ``sqlite3`` connection with i
 and result processing, the same type conversions SQLAlchemy applies (aware datetimes, enums,
 JSON). One connection serves every task: SQLite runs inline on the loop (``db.inline_sqlite``)
 and each call executes and fetches all rows without suspending, so no two calls interleave,
-and in autocommit mode each statement is its own consistent read. Anything else (statements
-built per call, PostgreSQL) goes through SQLAlchemy as before.
+and in autocommit mode each statement is its own consistent read. On PostgreSQL the same
+compiled statements run directly on asyncpg (``db.inline_pg``). Anything else (statements built
+per call) goes through SQLAlchemy as before.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Protocol, TypeVar
 
@@ -34,7 +36,7 @@ _REUSED: dict[int, Executable] = {}
 
 def reused(statement: S) -> S:
     """Mark a module-level SELECT (``bindparam`` for what changes) as run again and again:
-    on SQLite, ``Database.query()`` runs it from SQL compiled once."""
+    ``Database.query()`` runs it from SQL compiled once."""
     _REUSED[id(statement)] = statement
     return statement
 
@@ -52,8 +54,8 @@ class Rows(Protocol):
 
 
 class Reader(Protocol):
-    """What ``Database.query()`` yields: an AsyncConnection, or on SQLite an InlineReader
-    (sessions offer it too)."""
+    """What ``Database.query()`` yields: an InlineReader, or an AsyncConnection where there
+    is none (SQLite in memory); sessions offer it too."""
 
     async def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
@@ -86,7 +88,7 @@ def _row_type(keys: list[str]) -> type[_Row]:
 
 
 class _Prepared:
-    """One statement compiled for SQLite: its SQL, how to bind, how to read rows back."""
+    """One statement compiled for a dialect: its SQL, how to bind, how to read rows back."""
 
     def __init__(self, statement: Any, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -103,10 +105,13 @@ class _Prepared:
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
             for name, bind in compiled.binds.items()
         }
-        self.results: list[Processor] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
-        ]
+        try:
+            self.results: list[Processor] = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in statement.selected_columns
+            ]
+        except Exception as exc:  # e.g. asyncpg's Numeric: it depends on the driver's column type
+            raise ValueError("a result conversion needs the driver's column type") from exc
         self.convert = any(p is not None for p in self.results)
         self.row: type[_Row] | None = None  # named after the SQL's column names, when first run
 
@@ -123,10 +128,13 @@ class _Prepared:
             values.append(value if process is None else process(value))
         return values
 
-    def rows(self, raw: list[tuple[Any, ...]], description: Sequence[Sequence[Any]]) -> list[Any]:
+    def rows(self, raw: Sequence[Iterable[Any]], names: Callable[[], list[str]]) -> list[Any]:
+        """Rows from the driver's ``raw`` ones; ``names`` gives the columns' names, asked once."""
+        if not raw:
+            return []
         make = self.row
         if make is None:  # the names SQLAlchemy's rows have: those of the rendered SQL
-            make = self.row = _row_type([column[0] for column in description])
+            make = self.row = _row_type(names())
         if not self.convert:
             return [make(values) for values in raw]
         processors = self.results
@@ -164,16 +172,11 @@ class InlineRows:
         return self._rows[0][0] if self._rows else None
 
 
-class InlineSQLite:
-    """The process's one read connection to a SQLite file, and its compiled statements."""
+class InlineStatements:
+    """The reused statements compiled for one dialect; subclasses run them on a driver."""
 
-    def __init__(self, path: str, dialect: Dialect, busy_timeout: float) -> None:
+    def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        # autocommit: every statement is its own read transaction, ended when it is fetched
-        self.conn = sqlite3.connect(
-            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        self.conn.execute("PRAGMA query_only=ON")
         self._prepared: dict[int, _Prepared | None] = {}
 
     def prepared(self, statement: Executable) -> _Prepared | None:
@@ -192,17 +195,42 @@ class InlineSQLite:
         self._prepared[key] = prepared
         return prepared
 
+    async def fetch(self, prepared: _Prepared, given: Mapping[str, Any]) -> list[Any]:
+        """Run ``prepared`` with the values ``given``; every row, converted."""
+        raise NotImplementedError
+
+
+class InlineSQLite(InlineStatements):
+    """The process's one read connection to a SQLite file, and its compiled statements."""
+
+    def __init__(self, path: str, dialect: Dialect, busy_timeout: float) -> None:
+        super().__init__(dialect)
+        # autocommit: every statement is its own read transaction, ended when it is fetched
+        self.conn = sqlite3.connect(
+            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        self.conn.execute("PRAGMA query_only=ON")
+
+    async def fetch(self, prepared: _Prepared, given: Mapping[str, Any]) -> list[Any]:
+        """Run ``prepared`` on the shared connection, without suspending."""
+        cursor = self.conn.execute(prepared.sql, prepared.parameters(given))
+        try:
+            description = cursor.description
+            return prepared.rows(cursor.fetchall(), lambda: [c[0] for c in description])
+        finally:
+            cursor.close()
+
     def close(self) -> None:
         self.conn.close()
 
 
 class InlineReader:
-    """``Database.query()`` on SQLite: reused statements inline, others through SQLAlchemy
-    on a connection opened only if one is needed."""
+    """``Database.query()``: reused statements on the driver, others through SQLAlchemy on a
+    connection opened only if one is needed."""
 
     __slots__ = ("_engine", "_fallback", "_inline")
 
-    def __init__(self, inline: InlineSQLite, engine: AsyncEngine) -> None:
+    def __init__(self, inline: InlineStatements, engine: AsyncEngine) -> None:
         self._inline = inline
         self._engine = engine
         self._fallback: AsyncConnection | None = None
@@ -215,11 +243,7 @@ class InlineReader:
         if prepared is None:
             conn = await self._connection()
             return await conn.execute(statement, parameters)
-        cursor = self._inline.conn.execute(prepared.sql, prepared.parameters(parameters or {}))
-        try:
-            return InlineRows(prepared.rows(cursor.fetchall(), cursor.description))
-        finally:
-            cursor.close()
+        return InlineRows(await self._inline.fetch(prepared, parameters or {}))
 
     def runs_inline(self, statement: Executable) -> bool:
         """Whether ``statement`` skips SQLAlchemy here (it was marked ``reused``)."""

@@ -1,5 +1,6 @@
 """Engines and transactions: SQLite runs inline on the loop with WAL, foreign keys, IMMEDIATE
-writes and lock waits that sleep asynchronously; PostgreSQL is used as it comes."""
+writes and lock waits that sleep asynchronously; PostgreSQL is used as it comes, except for
+the reused reads, which run on asyncpg directly (db.inline_pg)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -22,7 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db import inline_sqlite
-from db.inline_reads import InlineReader, InlineSQLite, Reader
+from db.inline_pg import InlinePostgres
+from db.inline_reads import InlineReader, InlineSQLite, InlineStatements, Reader
 from db.update_writes import REPLAY, claim_write, release_write
 
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -115,6 +118,9 @@ class Database:
         database = make_url(url).database if self.sqlite else None
         self._inline_path = database if database and database != ":memory:" else None
         self._inline: InlineSQLite | None = None
+        # PostgreSQL: reused statements on asyncpg connections of their own (db.inline_pg)
+        self._inline_pg_size = pool_size + pool_size // 2
+        self._inline_pg: InlinePostgres | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -216,26 +222,43 @@ class Database:
         """A connection for Core reads whose every statement stands alone.
 
         For the busiest screens (event list, card, the sender's account and form): no
-        Session, no ORM objects, and on SQLite no BEGIN/COMMIT, since a single statement is
-        already a consistent read; statements marked ``db.inline_reads.reused`` skip
-        SQLAlchemy's execution machinery there too (``python -m bench.micro`` shows the
-        cost of each way). Use ``read()`` when statements must see one snapshot together.
+        Session, no ORM objects, and no BEGIN/COMMIT, since a single statement is already a
+        consistent read; statements marked ``db.inline_reads.reused`` skip SQLAlchemy's
+        execution machinery too, on sqlite3 or asyncpg directly (``python -m bench.micro``
+        shows the cost of each way). Use ``read()`` when statements must see one snapshot
+        together.
         """
-        if not self.sqlite or self._inline_path is None:
+        inline = self._inline_statements()
+        if inline is None:
             async with self._queries.connect() as conn:
                 yield conn
             return
-        if self._inline is None:
-            self._inline = InlineSQLite(self._inline_path, self.engine.dialect, INLINE_LOCK_WAIT)
-        reader = InlineReader(self._inline, self._queries)
+        reader = InlineReader(inline, self._queries)
         try:
             yield reader
         finally:
             await reader.close()
+
+    def _inline_statements(self) -> InlineStatements | None:
+        """Where reused statements run without SQLAlchemy: None if nowhere (SQLite in memory,
+        a PostgreSQL driver other than asyncpg)."""
+        if self.sqlite:
+            if self._inline is None and self._inline_path is not None:
+                self._inline = InlineSQLite(
+                    self._inline_path, self.engine.dialect, INLINE_LOCK_WAIT
+                )
+            return self._inline
+        dialect = self.engine.dialect
+        if self._inline_pg is None and isinstance(dialect, PGDialect_asyncpg):
+            self._inline_pg = InlinePostgres(self.engine.url, dialect, self._inline_pg_size)
+        return self._inline_pg
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         if self._inline is not None:
             self._inline.close()
             self._inline = None
+        if self._inline_pg is not None:
+            await self._inline_pg.close()
+            self._inline_pg = None
         await self.engine.dispose()

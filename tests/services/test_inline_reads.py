@@ -1,4 +1,5 @@
-"""SQLite's inline reads (db.inline_reads) return exactly what SQLAlchemy returns."""
+"""The inline reads (db.inline_reads on SQLite, db.inline_pg on PostgreSQL) return exactly what
+SQLAlchemy returns."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from sqlalchemy import select
 
 from bot.services import accounts, booking, event_changes, forms, waitlist
 from bot.services.views import Viewer
-from db.inline_reads import _REUSED, InlineReader
+from db.inline_pg import InlinePostgres
+from db.inline_reads import _REUSED, InlineReader, InlineSQLite
 from db.models import Event, Role
 from tests.conftest import Sessions
 from tests.services.factories import make_event, make_user
 
-pytestmark = pytest.mark.sqlite_only
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 TG_ALICE, TG_BOB, TG_NOBODY = 501, 502, 999
 
@@ -68,6 +69,23 @@ def _parameter_sets(event_ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def test_every_reused_statement_reads_what_sqlalchemy_reads(sessions: Sessions) -> None:
+    await _compare_every_reused_statement(sessions)
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_every_reused_statement_reads_what_sqlalchemy_reads(
+    postgres_url: str,
+) -> None:
+    sessions = Sessions(postgres_url)
+    try:
+        await _compare_every_reused_statement(sessions)
+    finally:
+        await sessions.db.dispose()
+
+
+async def _compare_every_reused_statement(sessions: Sessions) -> None:
+    """Run every reused statement both ways with many parameters; compare values, names and
+    types, row by row."""
     event_ids = await _world(sessions)
     statements = list(_REUSED.values())
     assert len(statements) >= 10  # the screens' statements are all marked
@@ -117,9 +135,18 @@ async def test_inline_reads_see_writes_at_once_and_cannot_write(sessions: Sessio
     async with sessions.db.query() as reader:
         assert await forms.open_form_name(reader, chat_id=TG_BOB, user_id=TG_BOB, now=NOW) is None
         assert isinstance(reader, InlineReader)
-        inline = reader._inline.conn  # the shared read connection refuses writes
-        with pytest.raises(Exception, match="readonly"):
-            inline.execute("DELETE FROM events WHERE id = ?", (event_ids[0],))
+        inline = reader._inline  # the read connections refuse writes
+        if isinstance(inline, InlineSQLite):
+            with pytest.raises(Exception, match="readonly"):
+                inline.conn.execute("DELETE FROM events WHERE id = ?", (event_ids[0],))
+        else:
+            assert isinstance(inline, InlinePostgres)
+            conn = inline._idle[-1]  # the one that just read
+            with pytest.raises(Exception, match="read-only transaction"):
+                await conn.execute("DELETE FROM events WHERE id = $1", event_ids[0])
+            assert not conn.is_in_transaction()
+    async with sessions.db.read() as session:
+        assert await session.get(Event, event_ids[0]) is not None
 
 
 async def test_a_missing_parameter_is_an_error_not_null(sessions: Sessions) -> None:
