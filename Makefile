@@ -9,11 +9,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-setup: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# installed once per venv and again only when pyproject.toml changes (the install is editable,
+# so code changes need none): `make run` starts at once, without pip's build chatter
+setup: $(VENV)/.installed
 
-setup-dev: $(BIN)/python
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
 
 ## run: install, then the bot when BOT_TOKEN is set (.env or environment), else the sandbox
 run: setup
