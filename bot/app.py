@@ -27,6 +27,7 @@ from bot.handlers import (
     inline,
     login,
     manage,
+    my_events,
     newevent,
     posts,
     roles,
@@ -126,6 +127,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Even
     auth.register(app)
     sessions.register(app)
     events.register(app)
+    my_events.register(app)
     newevent.register(app)
     manage.register(app)
     export.register(app)

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import BotContext, EventBotApp
 from bot.handlers.common import answer, deps, edit_or_say, friendly, now, pressed, refuse, say
 from bot.handlers.visit import account, requires
-from bot.services import checkin
+from bot.services import checkin, checkin_undo
 from bot.services.errors import DomainError, NotLoggedIn
 from bot.transport.offload import offload
 from bot.ui import checkin as words
@@ -31,7 +31,7 @@ def _refusal(exc: DomainError, *, html: bool) -> str:
         return words.ticket_for_cancelled_event(exc.title, html=html)
     if isinstance(exc, checkin.AttendeeGone):
         return words.attendee_gone()
-    if isinstance(exc, checkin.NotCheckedIn):
+    if isinstance(exc, checkin_undo.NotCheckedIn):
         return words.not_checked_in(exc.name)
     return words.ticket_invalid()
 
@@ -156,13 +156,13 @@ async def undo_check_in(update: Update, context: BotContext) -> None:
     app_deps = deps(context)
     try:
         async with app_deps.db.write() as session:
-            result = await checkin.undo_check_in(
+            result = await checkin_undo.undo_check_in(
                 session, event_id=button.event_id, registration_id=button.registration_id
             )
             page = None
             if button.page is not None:
                 page = await _door_page(session, button.event_id, button.page)
-    except (checkin.TicketEventCancelled, checkin.AttendeeGone, checkin.NotCheckedIn) as exc:
+    except (checkin.TicketEventCancelled, checkin.AttendeeGone, checkin_undo.NotCheckedIn) as exc:
         await refuse(update, _refusal(exc, html=False))
         return
     log.info("account %s undid the check-in of registration %s", viewer.id, result.registration_id)

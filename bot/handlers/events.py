@@ -1,4 +1,4 @@
-"""Browsing events, event cards, registering and /myevents."""
+"""Browsing events, event cards and registering (/myevents: bot.handlers.my_events)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from bot.services.errors import (
     NotWaiting,
 )
 from bot.services.views import ShownEvent, Viewer
-from bot.ui.callbacks import CardAction, EventCard, EventList, MyEvents
+from bot.ui.callbacks import CardAction, EventCard, EventList
 from bot.ui.manager_card import OwnPlace
 from db.models import Role
 
@@ -315,36 +315,11 @@ async def _unregister(update: Update, context: BotContext, button: EventCard) ->
     await say(update, ui.events.cancelled_message(event))
 
 
-async def my_events(update: Update, context: BotContext) -> None:
-    """List the user's upcoming registrations, then the events they wait for, with buttons
-    to open each."""
-    if update.callback_query is not None and await pressed(update, MyEvents) is None:
-        return
-    await answer(update)
-    clock_now = now(context)
-    user = await account(update, context)
-    if user is None:
-        await say(update, ui.common.login_first())
-        return
-    async with deps(context).db.read() as session:
-        mine = await booking.my_upcoming(session, user_id=user.id, now=clock_now)
-        queued = await waitlist.waiting_for(session, user_id=user.id, now=clock_now)
-    tz = deps(context).settings.tz
-    # a press (« My events, the greeting's button) shows it in place
-    await edit_or_say(
-        update,
-        ui.my_events.my_events(mine, tz, queued, now=clock_now),
-        ui.my_events.my_events_keyboard(mine, tz, queued),
-    )
-
-
 def register(app: EventBotApp) -> None:
     """Add the browsing and booking handlers."""
     app.add_handler(CommandHandler("events", list_events, filters=PRIVATE))
-    app.add_handler(CommandHandler("myevents", my_events, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(list_page, pattern=EventList.pattern()))
     app.add_handler(CallbackQueryHandler(card_action, pattern=EventCard.pattern()))
-    app.add_handler(CallbackQueryHandler(my_events, pattern=MyEvents.pattern()))
 
 
 async def show_card(update: Update, context: BotContext, event_id: int) -> None:

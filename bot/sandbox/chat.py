@@ -4,44 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.context import Deps, EventBotApp
-from bot.durations import parse_duration
 from bot.emulator import BotAPIEmulator, ChatEvent, ChatMessage
 from bot.forms.engine import awaiting_secret
 from bot.forms.wiring import sweep_now
 from bot.outbox import dispatch_now
 from bot.sandbox.buttons import URL_BUTTON, button_number, hash_press_hint, keyboard_of, open_link
+from bot.sandbox.commands import HELP, how_far
 from bot.sandbox.files import save_attachment
 from bot.sandbox.keep import restore_people, state_of, write_atomically
 from bot.sandbox.people import People, SandboxPerson
 from bot.sandbox.render import Output
 from bot.sandbox.scan import holds_ticket_code, start_payload
-from bot.services import app_state, outbox
+from bot.services import app_state
 from bot.services import forms as form_rows
 
-HELP = """Sandbox commands:
-  :as NAME        switch to (or create) the person NAME, with their own Telegram chat
-  :who            list the people in this sandbox
-  :clock          show the bot's time
-  :clock +1h      move the bot's clock forward (s, m, h, d, w) and send what falls due
-  :clock next     jump to the next pending reminder
-  :scan [PATH]    scan a ticket's QR code (the picture saved at PATH, else the last one):
-                  its link is opened as the current person, as a phone camera would
-  :help           this list
-  :quit           leave (Ctrl-D too); the database and the chats stay as they are
-  2               press button 2 of the bot's latest message (sent or edited), if it has buttons
-  #2              press button 2 of the last keyboard shown, even with newer messages below it
-Any other line is sent to the bot as a message, and so is a number when the bot's latest
-message has no buttons (an answer to "How many seats?")."""
-
 SETTLE_CAP = 30.0
-
-# the clock stops ten years before datetime's end: the bot still adds days to "now"
-LAST_DAY = datetime.max.replace(tzinfo=UTC) - timedelta(days=3660)
 
 log = logging.getLogger(__name__)
 
@@ -191,29 +173,12 @@ class SandboxChat:
 
     async def _clock(self, arg: str) -> None:
         clock = self.deps.clock
-        if arg == "next":
-            async with self.deps.db.read() as session:
-                due = await outbox.next_due_at(session)
-            if due is None:
-                self.output.info("no reminders are pending")
-                return
-            delta = max(due - clock.now(), timedelta()) + timedelta(seconds=1)
-        elif arg.startswith("+"):
-            try:
-                delta = parse_duration(arg[1:])
-            except ValueError as exc:
-                self.output.info(f"{str(exc)[:100]}; try :clock +1h")
-                return
-            except OverflowError:  # more days than a timedelta holds
-                delta = timedelta.max
-            if delta > LAST_DAY - clock.now():
-                self.output.info("that is too far: the bot's calendar ends in the year 9999")
-                return
-        elif arg:
-            self.output.info("use :clock +1h (forward only) or :clock next")
-            return
-        else:
+        delta = await how_far(arg, self.deps)
+        if delta is None:
             self.output.info(f"the bot's time is {self._time()}")
+            return
+        if isinstance(delta, str):  # what is wrong with the argument
+            self.output.info(delta)
             return
         advance = getattr(clock, "advance", None)
         if advance is None:

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.services.checkin import DOORS_OPEN, CheckIn, DoorPage, Ticket, Undone
+from bot.services.checkin import DOORS_OPEN, CheckIn, DoorPage, Ticket
+from bot.services.checkin_undo import Undone
 from bot.ui.callbacks import (
     Attendees,
     CardAction,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.services import booking, checkin
+from bot.services import booking, checkin, checkin_undo
 from bot.services.checkin import (
     DOORS_CLOSE,
     DOORS_OPEN,
@@ -252,9 +252,9 @@ async def test_the_door_list_checks_in_only_registrations_of_its_event(
     assert row is not None and row.checked_in_at is None
 
 
-async def _undo(sessions: Sessions, event_id: int, registration_id: int) -> checkin.Undone:
+async def _undo(sessions: Sessions, event_id: int, registration_id: int) -> checkin_undo.Undone:
     async with sessions.begin() as session:
-        return await checkin.undo_check_in(
+        return await checkin_undo.undo_check_in(
             session, event_id=event_id, registration_id=registration_id
         )
 
@@ -274,10 +274,10 @@ async def test_undo_clears_a_check_in_once_and_counts_the_door_again(sessions: S
     await _scan(sessions, ann.id, ann.ticket_secret, boss)
     await _scan(sessions, bob.id, bob.ticket_secret, boss)
     undone = await _undo(sessions, event.id, ann.id)
-    assert undone == checkin.Undone(event.id, ann.id, "ann", 1, 2)
+    assert undone == checkin_undo.Undone(event.id, ann.id, "ann", 1, 2)
     row = await _row(sessions, ann.id)
     assert row is not None and (row.checked_in_at, row.checked_in_by) == (None, None)
-    with pytest.raises(checkin.NotCheckedIn) as raised:
+    with pytest.raises(checkin_undo.NotCheckedIn) as raised:
         await _undo(sessions, event.id, ann.id)
     assert raised.value.name == "ann"
     kept = await _row(sessions, bob.id)
