@@ -318,10 +318,10 @@ async def test_a_429_on_a_redraw_is_waited_out_and_the_post_is_edited_once(
     assert edits_of(emulator, post) == 1
 
 
-async def test_a_post_says_when_its_event_is_under_way_with_one_edit(
-    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
-) -> None:
-    bot = await start_bot(post_refresh_seconds=QUIET.total_seconds())
+async def posted_soon(
+    emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> tuple[int, ChatMessage]:
+    """A manager's event of 10 seats starting in 2 hours, posted in GROUP: its id and post."""
     boss = await manager_with_event(emulator, clock, capacity=10, starts_in=timedelta(hours=2))
     event = await event_id(sessions)
     emulator.add_bot_to_chat(GROUP, "Jazz fans", by=boss.user_id, kind="supergroup")
@@ -329,6 +329,14 @@ async def test_a_post_says_when_its_event_is_under_way_with_one_edit(
     boss.say(f"/post {event}", chat_id=GROUP)
     post = await boss.expect("0/10 going", chat_id=GROUP)
     await recorded(sessions, 1)
+    return event, post
+
+
+async def test_a_post_says_when_its_event_is_under_way_with_one_edit(
+    start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
+) -> None:
+    bot = await start_bot(post_refresh_seconds=QUIET.total_seconds())
+    event, post = await posted_soon(emulator, clock, sessions)
     await register_customers(sessions, clock, event, range(1, 4))
     clock.advance(QUIET)
     await refresh_now(bot.app)
@@ -347,13 +355,7 @@ async def test_posts_of_events_long_over_are_left_alone(
     start_bot: BotFactory, emulator: BotAPIEmulator, clock: ShiftableClock, sessions: Sessions
 ) -> None:
     bot = await start_bot(post_refresh_seconds=QUIET.total_seconds())
-    boss = await manager_with_event(emulator, clock, capacity=10, starts_in=timedelta(hours=2))
-    event = await event_id(sessions)
-    emulator.add_bot_to_chat(GROUP, "Jazz fans", by=boss.user_id, kind="supergroup")
-    await joined(sessions, GROUP)
-    boss.say(f"/post {event}", chat_id=GROUP)
-    post = await boss.expect("0/10 going", chat_id=GROUP)
-    await recorded(sessions, 1)
+    _event, post = await posted_soon(emulator, clock, sessions)
     # the bot was down from before the start until a day after it: last year's posts (and
     # this one) are not all edited at once when it comes back
     clock.advance(timedelta(hours=2) + STARTED_REDRAW_WINDOW + timedelta(minutes=1))
