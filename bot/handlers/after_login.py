@@ -54,12 +54,9 @@ async def log_this_chat_in(env: FormEnv, session: AsyncSession, user: User, gree
     """Link this chat to ``user`` in the form's closing transaction; once it committed, say
     ``greeting``, give the chat its role's menu and bring the person back to their event;
     the account's other chats are told of this login (outbox notices, sent after commit)."""
+    name = _telegram_name(env.update)
     told = await login_notice.tell_others_of_login(
-        session,
-        user_id=user.id,
-        telegram_user_id=env.user_id,
-        telegram_name=_telegram_name(env.update),
-        now=env.now,
+        session, user_id=user.id, telegram_user_id=env.user_id, telegram_name=name, now=env.now
     )
     await accounts.start_session(
         session,
@@ -68,7 +65,7 @@ async def log_this_chat_in(env: FormEnv, session: AsyncSession, user: User, gree
         user=user,
         now=env.now,
         ttl=env.deps.settings.session_ttl,
-        telegram_name=_telegram_name(env.update),
+        telegram_name=name,
     )
     return Done((Reply(greeting),), after=lambda: _welcome_in(env, user.role, told=told))
 
